@@ -1,0 +1,157 @@
+"""O registro: iniciar, substituir e parar sem deixar nada aberto."""
+
+import asyncio
+import socket
+import sys
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from helpers.lifecycle import (
+    HttpServer, PortInUse, Process, Registry, Task, TcpServer, WebSocketServer, open_fds,
+)
+from helpers.tap import Tap
+
+
+async def hello(request):
+    return web.Response(text="oi")
+
+
+def app():
+    a = web.Application()
+    a.router.add_get("/", hello)
+    return a
+
+
+async def echo(reader, writer):
+    while data := await reader.read(100):
+        writer.write(data)
+
+
+async def fetch(url):
+    async with aiohttp.ClientSession() as s:
+        async with s.get(url) as r:
+            return await r.text()
+
+
+async def tasks_now():
+    await asyncio.sleep(0.05)
+    return {t for t in asyncio.all_tasks() if t is not asyncio.current_task()}
+
+
+async def test_start_replace_stop_leaves_fds_and_tasks_as_before():
+    reg = Registry()
+    fds, tasks = open_fds(), await tasks_now()
+    for _ in range(3):  # como reexecutar a mesma célula três vezes
+        server = await reg.start("http", HttpServer(app()))
+        tap = await reg.start("tap", Tap(server.port))
+        echo_srv = await reg.start("eco", TcpServer(echo))
+        await reg.spawn("espera", asyncio.sleep(30))
+        assert await fetch(tap.url) == "oi"
+        r, w = await asyncio.open_connection("127.0.0.1", echo_srv.port)
+        w.write(b"x")
+        assert await r.readexactly(1) == b"x"  # conexão que fica aberta até o stop
+        assert reg.names() == ["http", "tap", "eco", "espera"]
+    await reg.stop_all()
+    w.close()
+    await w.wait_closed()
+    assert reg.names() == []
+    assert await tasks_now() == tasks
+    for _ in range(40):
+        if open_fds() <= fds:
+            break
+        await asyncio.sleep(0.05)
+    assert open_fds() == fds
+
+
+async def test_rerunning_a_cell_replaces_the_server_instead_of_failing():
+    reg = Registry()
+    first = await reg.start("http", HttpServer(app(), port=0))
+    port = first.port
+    second = await reg.start("http", HttpServer(app(), port=port))  # mesma porta fixa: sem conflito
+    assert second.port == port and await fetch(second.url) == "oi"
+    await reg.stop_all()
+
+
+async def test_a_port_taken_by_another_program_gives_a_clear_portuguese_message():
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()
+    port = sock.getsockname()[1]
+    reg = Registry()
+    try:
+        with pytest.raises(PortInUse) as info:
+            await reg.start("http", HttpServer(app(), port=port))
+        assert f"A porta {port}" in str(info.value) and "port=0" in str(info.value)
+        assert info.value._render_traceback_() == [f"PortInUse: {info.value}"]
+        with pytest.raises(PortInUse):
+            await reg.start("eco", TcpServer(echo, port=port))
+        with pytest.raises(PortInUse):
+            await reg.start("tap", Tap(1, port=port))
+        with pytest.raises(PortInUse):
+            await reg.start("ws", WebSocketServer(lambda ws: None, port=port))
+        assert reg.names() == []
+    finally:
+        sock.close()
+
+
+async def test_a_failing_background_task_is_shown_and_kept(capsys):
+    reg = Registry()
+
+    async def fails():
+        await asyncio.sleep(0.01)
+        raise ValueError("algo deu errado")
+
+    await reg.spawn("falha", fails())
+    await asyncio.sleep(0.05)
+    assert "A tarefa de fundo 'falha' falhou: ValueError: algo deu errado" in capsys.readouterr().err
+    assert str(reg.errors[0]) == "falha: ValueError: algo deu errado"
+    await reg.stop_all()
+
+
+async def test_a_task_with_timeout_is_cancelled_and_reported():
+    reg = Registry()
+    task = await reg.spawn("lenta", asyncio.sleep(10), timeout=0.05)
+    await asyncio.sleep(0.2)
+    assert task.done() and isinstance(reg.errors[0].exception, TimeoutError)
+    await reg.stop_all()
+
+
+async def test_a_task_result_can_be_awaited():
+    reg = Registry()
+
+    async def soma():
+        return 1 + 1
+
+    task = await reg.spawn("soma", soma)
+    assert await task == 2
+    await reg.stop_all()
+
+
+async def test_a_subprocess_is_started_and_stopped():
+    reg = Registry()
+    proc = await reg.start("py", Process(sys.executable, "-c", "import time; print('pronto', flush=True); time.sleep(30)"))
+    for _ in range(100):
+        if "pronto" in proc.output():
+            break
+        await asyncio.sleep(0.05)
+    assert "pronto" in proc.output()
+    popen = proc.popen
+    await reg.stop_all()
+    assert popen.poll() is not None
+
+
+async def test_websocket_server_echoes_and_stops():
+    from websockets.asyncio.client import connect
+
+    async def handler(ws):
+        async for msg in ws:
+            await ws.send(msg.upper())
+
+    reg = Registry()
+    server = await reg.start("ws", WebSocketServer(handler))
+    async with connect(server.url) as ws:
+        await ws.send("oi")
+        assert await ws.recv() == "OI"
+    await reg.stop_all()
