@@ -394,6 +394,24 @@ class Snapshot:
     tasks: int
 
 
+_KERNEL_CODE = (f"{os.sep}ipykernel{os.sep}", f"{os.sep}IPython{os.sep}")
+
+
+def _user_tasks() -> list[asyncio.Task]:
+    """Tarefas asyncio pendentes, sem contar a atual nem as do próprio kernel (IPython)."""
+    try:
+        current, tasks = asyncio.current_task(), asyncio.all_tasks()
+    except RuntimeError:  # fora de um laço de eventos
+        return []
+    out = []
+    for task in tasks:
+        code = getattr(task.get_coro(), "cr_code", None)
+        if task is current or task.done() or (code and any(k in code.co_filename for k in _KERNEL_CODE)):
+            continue
+        out.append(task)
+    return out
+
+
 class Registry:
     """Guarda, por nome, tudo o que o notebook iniciou."""
 
@@ -449,11 +467,7 @@ class Registry:
         return list(self._items)
 
     def snapshot(self) -> Snapshot:
-        try:
-            tasks = len([t for t in asyncio.all_tasks() if t is not asyncio.current_task()])
-        except RuntimeError:  # fora de um laço de eventos
-            tasks = 0
-        return Snapshot(tuple(self._items), open_fds(), tasks)
+        return Snapshot(tuple(self._items), open_fds(), len(_user_tasks()))
 
     async def settle(self, before: Snapshot, attempts: int = 40) -> Snapshot:
         """Espera (até ~2 s) o sistema voltar ao estado de ``before``; devolve o estado final.
@@ -468,7 +482,7 @@ class Registry:
             now = self.snapshot()
         return now
 
-    async def report_clean(self, before: Snapshot) -> bool:
+    async def report_clean(self, before: Snapshot) -> None:
         """Imprime, em português, se algo ficou aberto desde ``before``."""
         now = await self.settle(before)
         problems = []
@@ -480,9 +494,8 @@ class Registry:
             problems.append(f"{now.tasks - before.tasks} tarefa(s) asyncio a mais")
         if problems:
             print("✘ Vazamento: " + "; ".join(problems))
-            return False
-        print("✔ Nada ficou aberto: nenhum servidor, nenhuma tarefa, nenhum descritor a mais.")
-        return True
+        else:
+            print("✔ Nada ficou aberto: nenhum servidor, nenhuma tarefa, nenhum descritor a mais.")
 
     def __repr__(self) -> str:
         return f"Registry({', '.join(self._items) or 'vazio'})"

@@ -68,6 +68,8 @@ class Tap:
         self._conns: dict[int, tuple[asyncio.StreamWriter, ...]] = {}
         self._tasks: set[asyncio.Task] = set()
         self._ids = itertools.count(1)
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     # --- ciclo de vida ------------------------------------------------------------------------
 
@@ -108,6 +110,14 @@ class Tap:
     def connections(self) -> int:
         """Quantas conexões TCP o tap aceitou desde o último ``clear()``."""
         return sum(1 for e in self.events if isinstance(e, Connected))
+
+    async def idle(self, timeout: float = 2.0) -> None:
+        """Espera (no máximo ``timeout`` s) até não haver conexão aberta passando pelo tap.
+
+        Útil depois que um cliente fecha a conexão: o fechamento leva uma volta do laço de
+        eventos para chegar ao tap e virar o evento ``Closed``.
+        """
+        await asyncio.wait_for(self._idle.wait(), timeout)
 
     @property
     def open_connections(self) -> int:
@@ -150,6 +160,7 @@ class Tap:
                 client_writer.close()
                 return
             self._conns[conn] = (client_writer, server_writer)
+            self._idle.clear()
             decoder = self.decoder_factory(conn)
             self._emit([Connected(conn, C2S, time.monotonic())])
             first_eof: list[str] = []
@@ -166,6 +177,8 @@ class Tap:
                 for w in (client_writer, server_writer):
                     w.close()
                 self._conns.pop(conn, None)
+                if not self._conns:
+                    self._idle.set()
                 self._emit([Closed(conn, first_eof[0] if first_eof else C2S, time.monotonic())])
         finally:
             self._tasks.discard(task)

@@ -1,0 +1,46 @@
+"""Reexecuta notebooks do começo ao fim e grava as saídas (para mantenedores).
+
+Uso: ``python -m helpers.execute notebooks/01-http.ipynb ...`` (ou ``python3 curso.py executar``).
+Os notebooks são versionados *executados*: o que o aluno lê é o que o código imprime de fato, e o
+nbval confere isso a cada teste. O estado final dos widgets vai junto nos metadados, para a
+exportação estática (``helpers.export``) mostrar o último desenho.
+"""
+
+from __future__ import annotations
+
+import argparse
+import pathlib
+import sys
+import time
+
+import nbformat
+from nbclient import NotebookClient
+
+__all__ = ["execute_notebook"]
+
+
+def execute_notebook(path: str | pathlib.Path, timeout: int = 120) -> nbformat.NotebookNode:
+    path = pathlib.Path(path)
+    nb = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        nb, timeout=timeout, kernel_name="python3", store_widget_state=True,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
+    client.execute()
+    nbformat.write(nb, path)
+    return nb
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="+")
+    args = parser.parse_args(argv)
+    for name in args.notebooks:
+        start = time.perf_counter()
+        execute_notebook(name)
+        print(f"✔ {name} executado em {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
