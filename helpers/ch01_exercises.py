@@ -80,15 +80,16 @@ def header_size(answer) -> None:
         got = answer(sample)
         if not isinstance(got, int):
             raise Hint("A função deve devolver um número inteiro (int).")
+        if got == expected:
+            continue
+        if sample.count(b"\r\n\r\n") > 1:
+            raise Hint("Cuidado quando o corpo também contém \\r\\n\\r\\n: "
+                       "os headers acabam na *primeira* linha em branco.")
         if got == expected - 4:
             raise Hint("Quase: a linha em branco que separa headers e corpo (\\r\\n\\r\\n) também conta.")
         if got == len(sample):
             raise Hint("Você contou a resposta inteira; pare onde os headers acabam.")
-        if got != expected:
-            if sample.count(b"\r\n\r\n") > 1:
-                raise Hint("Cuidado quando o corpo também contém \\r\\n\\r\\n: "
-                           "os headers acabam na *primeira* linha em branco.")
-            raise Hint("A conta não bate: os headers vão do início até a primeira linha em branco, inclusive.")
+        raise Hint("A conta não bate: os headers vão do início até a primeira linha em branco, inclusive.")
 
 
 @exercise("01.3")
