@@ -70,5 +70,31 @@ def test_sync_check_refuses_async_exercises_clearly():
         check("01.3", ch01.eco)
 
 
-def test_every_registered_exercise_has_a_tested_reference_solution():
-    assert set(EXERCISES) == {"01.1", "01.2", "01.3"}
+def _all_solutions():
+    """Importa os corretores (helpers/chNN_exercises.py) e as soluções (tests/solutions/chNN.py)."""
+    import importlib
+    import pathlib
+    import pkgutil
+
+    import helpers
+
+    for info in pkgutil.iter_modules(helpers.__path__):
+        if info.name.endswith("_exercises"):
+            importlib.import_module(f"helpers.{info.name}")
+    solutions = {}
+    for path in sorted((pathlib.Path(__file__).parent / "solutions").glob("ch*.py")):
+        solutions.update(importlib.import_module(f"solutions.{path.stem}").SOLUTIONS)
+    return solutions
+
+
+SOLUTIONS = _all_solutions()
+
+
+def test_every_registered_exercise_has_a_reference_solution():
+    assert set(EXERCISES) == set(SOLUTIONS)
+
+
+@pytest.mark.parametrize("ident", sorted(SOLUTIONS))
+async def test_each_reference_solution_is_accepted(ident):
+    result = await check_async(ident, SOLUTIONS[ident])
+    assert result.ok, result.message

@@ -11,3 +11,6 @@ def tamanho_do_envelope(resposta: bytes) -> int:
 
 async def eco(request: web.Request) -> web.Response:
     return web.Response(text=request.headers.get("User-Agent", ""))
+
+
+SOLUTIONS = {"01.1": resposta_011, "01.2": tamanho_do_envelope, "01.3": eco}
