@@ -142,9 +142,12 @@ def hexdump(data: bytes, limit: int = 4096) -> str:
 
 
 def visible_text(data: bytes, limit: int = 4096) -> str:
-    """Texto com os finais de linha à mostra: ``\\r`` vira ␍ e ``\\n`` vira ␊."""
+    """Texto com os finais de linha à mostra, escritos como em Python: ``\\r`` e ``\\n``.
+
+    (Símbolos como ␍␊ não existem em muitas fontes monoespaçadas; ``\\r\\n`` aparece em todas.)
+    """
     text = data[:limit].decode("utf-8", "replace")
-    text = text.replace("\r", "␍").replace("\n", "␊\n")
+    text = text.replace("\r", "\\r").replace("\n", "\\n\n")
     if len(data) > limit:
         text += f"\n… mais {len(data) - limit} bytes"
     return text

@@ -14,7 +14,8 @@ import sys
 import time
 
 import nbformat
-from nbclient import NotebookClient
+
+from .export import execute_with_final_widget_state
 
 __all__ = ["execute_notebook"]
 
@@ -22,11 +23,9 @@ __all__ = ["execute_notebook"]
 def execute_notebook(path: str | pathlib.Path, timeout: int = 120) -> nbformat.NotebookNode:
     path = pathlib.Path(path)
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(
-        nb, timeout=timeout, kernel_name="python3", store_widget_state=True,
-        resources={"metadata": {"path": str(path.parent)}},
-    )
-    client.execute()
+    # Setas desenhadas por tarefas de fundo não entram no estado que o nbclient grava; esta
+    # função reenvia o estado final de cada widget antes de gravar (ver helpers.export).
+    execute_with_final_widget_state(nb, path.parent, timeout)
     nbformat.write(nb, path)
     return nb
 

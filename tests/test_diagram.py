@@ -30,7 +30,7 @@ def test_selected_message_carries_hex_and_visible_text():
     d.add_event(HttpRequest(1, C2S, 0.1, GET, method="GET", target="/"))
     msg = d.messages[0]
     assert msg["hex"].startswith("00000000  47 45 54 20 2f")
-    assert "GET / HTTP/1.1␍␊" in msg["text"]
+    assert "GET / HTTP/1.1\\r\\n\n" in msg["text"]
     assert msg["size"] == len(GET)
 
 

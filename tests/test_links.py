@@ -6,6 +6,7 @@ JupyterHub/Binder) em 127.0.0.1 com ``base_url=/user/aluno/`` e busca, pela URL 
 papel do kernel).
 """
 
+import asyncio
 import doctest
 import html
 import pathlib
@@ -21,6 +22,7 @@ from helpers.links import Link, proxy_prefix, url_for_port
 from jupyter_server import jupyter_server
 
 HUB = {"JUPYTERHUB_SERVICE_PREFIX": "/user/aluno/"}
+WS_ENDED = web.AppKey("ws_ended", asyncio.Event)
 
 
 # --- a regra, pura ------------------------------------------------------------------------------
@@ -109,6 +111,8 @@ def test_link_follows_the_environment_at_use_time(monkeypatch):
 
 
 def echo_app(who: str = "kernel") -> web.Application:
+    ws_ended = asyncio.Event()
+
     async def echo(request: web.Request) -> web.Response:
         return web.Response(text=f"{who} viu {request.method} {request.path_qs}")
 
@@ -117,9 +121,11 @@ def echo_app(who: str = "kernel") -> web.Application:
         await ws.prepare(request)
         async for msg in ws:
             await ws.send_str(f"eco: {msg.data}")
+        ws_ended.set()
         return ws
 
     app = web.Application()
+    app[WS_ENDED] = ws_ended
     app.router.add_get("/ws", ws_echo)
     app.router.add_get("/{tail:.*}", echo)
     return app
@@ -172,10 +178,10 @@ async def test_proxy_url_reaches_the_kernel_server_through_jupyter_server_proxy(
                 await ws.send_str("olá")
                 msg = await ws.receive(timeout=5)
                 assert msg.data == "eco: olá"
+            # fechar do lado do navegador fecha também a conexão do proxy com o kernel
+            await asyncio.wait_for(server.app[WS_ENDED].wait(), 5)
     finally:
-        import time; t0 = time.monotonic()
         await server.close()
-        print("server close", time.monotonic() - t0)
 
 
 # Um servidor jupyter cujo "localhost" resolve primeiro para ::1, como em muitas distribuições

@@ -1,0 +1,85 @@
+"""Driving JupyterLab and checking what Chromium shows (used by tests/browser/conftest.py and tests).
+
+Plain functions, importable from test modules (``from labdriver import diagram_titled``).
+"""
+
+from __future__ import annotations
+
+import pathlib
+import struct
+
+from jupyter_server import JupyterServer
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+NOTEBOOKS = ROOT / "notebooks"
+ARTIFACTS = ROOT / "artifacts"
+VIEWPORT = {"width": 1280, "height": 900}
+
+__all__ = ["diagram_titled", "open_notebook", "run_all_cells", "screenshot", "wait_for_count"]
+
+
+_KERNEL_IDLE = """(name) => {
+  const app = window.jupyterapp;
+  if (!app) return false;
+  const w = app.shell.currentWidget;
+  if (!w || !w.context || w.context.path !== name || !w.context.isReady) return false;
+  const kernel = w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+  return !!kernel && kernel.status === "idle" && w.content.widgets.length > 0;
+}"""
+
+_RUN_ALL = """async ({ timeoutMs }) => {
+  const app = window.jupyterapp;
+  await app.commands.execute("notebook:clear-all-cell-outputs");
+  const timeout = new Promise((_, reject) =>
+    setTimeout(() => reject(new Error(`run-all-cells passou de ${timeoutMs} ms`)), timeoutMs));
+  // resolves when every cell has run: true if none failed
+  return await Promise.race([app.commands.execute("notebook:run-all-cells"), timeout]);
+}"""
+
+_FIRST_ERROR = """() => {
+  const out = document.querySelector(
+    ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']");
+  return out ? out.innerText.slice(0, 2000) : null;
+}"""
+
+
+def open_notebook(page, lab: JupyterServer, name: str, timeout_ms: int = 40_000) -> None:
+    """Opens ``name`` (relative to the lab root) and waits until its kernel is idle."""
+    page.goto(f"{lab.url('lab/tree/' + name)}?token={lab.token}", wait_until="domcontentloaded")
+    page.wait_for_function(_KERNEL_IDLE, arg=name, timeout=timeout_ms, polling=200)
+
+
+def run_all_cells(page, timeout_ms: int = 60_000) -> None:
+    ok = page.evaluate(_RUN_ALL, {"timeoutMs": timeout_ms})
+    if ok is not True:
+        raise AssertionError(f"uma célula falhou em run-all-cells:\n{page.evaluate(_FIRST_ERROR)}")
+
+
+def wait_for_count(locator, n: int, timeout_ms: int = 20_000) -> None:
+    """Waits until ``locator`` matches at least ``n`` elements (attached, not necessarily visible:
+    SVG lines have empty boxes), then checks it is exactly ``n``."""
+    if n > 0:
+        locator.nth(n - 1).wait_for(state="attached", timeout=timeout_ms)
+    count = locator.count()
+    assert count == n, f"esperava {n}, achei {count}"
+
+
+def diagram_titled(page, title: str):
+    """The ``.curso-seq`` widget whose SVG is labelled ``title``."""
+    return page.locator(".curso-seq").filter(has=page.locator(f'svg[aria-label="{title}"]'))
+
+
+def _png_size(path: pathlib.Path) -> tuple[int, int]:
+    head = path.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n", f"{path} não é PNG"
+    return struct.unpack(">II", head[16:24])
+
+
+def screenshot(page, name: str, min_bytes: int = 20_000) -> pathlib.Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    width, height = _png_size(path)
+    assert width >= VIEWPORT["width"] // 2 and height >= VIEWPORT["height"] // 2, (width, height)
+    assert path.stat().st_size >= min_bytes, f"captura suspeita (quase vazia): {path}"
+    return path
