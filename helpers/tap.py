@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from .events import C2S, S2C, Closed, Connected, Event, Raw
 from .httpdecode import Decoder, HttpDecoder
-from .lifecycle import LOOPBACK, _bind_error
+from .lifecycle import LOOPBACK, TcpServer
 
 __all__ = ["Chunk", "Tap"]
 
@@ -64,9 +64,8 @@ class Tap:
         self.chunks: list[Chunk] = []
         self.events: list[Event] = []
         self._subscribers: list[Callable[[Event], None]] = []
-        self._server: asyncio.Server | None = None
+        self._listener: TcpServer | None = None
         self._conns: dict[int, tuple[asyncio.StreamWriter, ...]] = {}
-        self._tasks: set[asyncio.Task] = set()
         self._ids = itertools.count(1)
         self._idle = asyncio.Event()
         self._idle.set()
@@ -74,25 +73,15 @@ class Tap:
     # --- ciclo de vida ------------------------------------------------------------------------
 
     async def start(self) -> None:
-        try:
-            self._server = await asyncio.start_server(self._accept, self.host, self.requested_port)
-        except OSError as exc:
-            raise _bind_error(exc, self.host, self.requested_port) from None
-        self.port = self._server.sockets[0].getsockname()[1]
+        self._listener = TcpServer(self._accept, self.host, self.requested_port)
+        await self._listener.start()
+        self.port = self._listener.port
 
     async def close(self) -> None:
-        if self._server is None:
-            return
-        self._server.close()
-        for writers in list(self._conns.values()):
-            for w in writers:
-                w.close()
-        for task in list(self._tasks):
-            task.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-        await self._server.wait_closed()
-        self._server = None
+        """Para de aceitar e fecha as conexões em andamento (dos dois lados)."""
+        if self._listener is not None:
+            await self._listener.close()
+            self._listener = None
 
     # --- leitura dos resultados ---------------------------------------------------------------
 
@@ -146,42 +135,33 @@ class Tap:
         self._emit(events)
 
     async def _accept(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter):
-        task = asyncio.current_task()
-        self._tasks.add(task)
         conn = next(self._ids)
         try:
-            try:
-                server_reader, server_writer = await asyncio.open_connection(
-                    self.target_host, self.target_port
-                )
-            except OSError as exc:
-                self._emit([Raw(conn, C2S, time.monotonic(), b"",
-                                note=f"o tap não conseguiu conectar ao servidor: {exc}")])
-                client_writer.close()
-                return
-            self._conns[conn] = (client_writer, server_writer)
-            self._idle.clear()
-            decoder = self.decoder_factory(conn)
-            self._emit([Connected(conn, C2S, time.monotonic())])
-            first_eof: list[str] = []
-            pumps = [
-                asyncio.ensure_future(self._pump(conn, C2S, client_reader, server_writer, decoder, first_eof)),
-                asyncio.ensure_future(self._pump(conn, S2C, server_reader, client_writer, decoder, first_eof)),
-            ]
-            try:
-                await asyncio.gather(*pumps)
-            finally:
-                for p in pumps:
-                    p.cancel()
-                await asyncio.gather(*pumps, return_exceptions=True)
-                for w in (client_writer, server_writer):
-                    w.close()
-                self._conns.pop(conn, None)
-                if not self._conns:
-                    self._idle.set()
-                self._emit([Closed(conn, first_eof[0] if first_eof else C2S, time.monotonic())])
+            server_reader, server_writer = await asyncio.open_connection(self.target_host, self.target_port)
+        except OSError as exc:
+            self._emit([Raw(conn, C2S, time.monotonic(), b"",
+                            note=f"o tap não conseguiu conectar ao servidor: {exc}")])
+            return
+        self._conns[conn] = (client_writer, server_writer)
+        self._idle.clear()
+        decoder = self.decoder_factory(conn)
+        self._emit([Connected(conn, C2S, time.monotonic())])
+        first_eof: list[str] = []
+        pumps = [
+            asyncio.ensure_future(self._pump(conn, C2S, client_reader, server_writer, decoder, first_eof)),
+            asyncio.ensure_future(self._pump(conn, S2C, server_reader, client_writer, decoder, first_eof)),
+        ]
+        try:
+            await asyncio.gather(*pumps)
         finally:
-            self._tasks.discard(task)
+            for p in pumps:
+                p.cancel()
+            await asyncio.gather(*pumps, return_exceptions=True)
+            server_writer.close()  # o lado do cliente o TcpServer fecha
+            self._conns.pop(conn, None)
+            if not self._conns:
+                self._idle.set()
+            self._emit([Closed(conn, first_eof[0] if first_eof else C2S, time.monotonic())])
 
     async def _pump(self, conn, direction, reader, writer, decoder, first_eof) -> None:
         while True:
