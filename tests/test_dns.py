@@ -1,0 +1,350 @@
+"""O servidor DNS do capítulo 02: bytes entram, bytes saem (sem rede), e um pouco de loopback."""
+
+import asyncio
+import re
+import shutil
+import subprocess
+import sys
+import threading
+
+import dns.asyncresolver
+import dns.flags
+import dns.message
+import dns.opcode
+import dns.rcode
+import dns.rdatatype
+import dns.resolver
+import pytest
+
+from helpers.diagram import SequenceDiagram
+from helpers.dns import (
+    ZONE,
+    DnsMessage,
+    DnsServer,
+    answer,
+    describe,
+    dissect,
+    drop_reason,
+    exchange,
+    format_dissection,
+    handle,
+    make_zone,
+)
+from helpers.events import C2S, S2C
+from helpers.lifecycle import PortInUse, Registry
+
+
+def ask(name, rdtype="A", **kw):
+    """Pergunta ao servidor sem rede: a mensagem vira bytes, passa por handle e volta."""
+    query = dns.message.make_query(name, rdtype, **kw)
+    wire = handle(ZONE, query.to_wire())
+    return query, dns.message.from_wire(wire)
+
+
+# --- respostas da zona -------------------------------------------------------------------------
+
+
+def test_a_name_in_the_zone_gets_its_address_with_the_zone_ttl():
+    query, reply = ask("chat.curso.test")
+    assert reply.id == query.id and reply.flags & dns.flags.QR
+    assert reply.rcode() == dns.rcode.NOERROR
+    assert [(r.to_text()) for r in reply.answer] == ["chat.curso.test. 60 IN A 127.0.0.1"]
+
+
+def test_the_answer_is_authoritative_and_does_not_offer_recursion():
+    _, reply = ask("chat.curso.test")
+    assert reply.flags & dns.flags.AA
+    assert not reply.flags & dns.flags.RA
+    assert reply.flags & dns.flags.RD  # copiado da pergunta
+
+
+def test_aaaa_gives_the_ipv6_loopback():
+    _, reply = ask("chat.curso.test", "AAAA")
+    assert reply.answer[0].to_text() == "chat.curso.test. 60 IN AAAA ::1"
+
+
+def test_a_cname_is_followed_inside_the_zone():
+    _, reply = ask("www.curso.test")
+    assert [r.to_text() for r in reply.answer] == [
+        "www.curso.test. 60 IN CNAME chat.curso.test.",
+        "chat.curso.test. 60 IN A 127.0.0.1",
+    ]
+
+
+def test_asking_for_the_cname_itself_does_not_follow_it():
+    _, reply = ask("www.curso.test", "CNAME")
+    assert [r.rdtype for r in reply.answer] == [dns.rdatatype.CNAME]
+
+
+def test_a_missing_name_is_nxdomain_with_the_soa_for_negative_caching():
+    _, reply = ask("nao-existe.curso.test")
+    assert reply.rcode() == dns.rcode.NXDOMAIN and not reply.answer
+    (soa,) = reply.authority
+    assert soa.rdtype == dns.rdatatype.SOA
+    assert soa.ttl == 5 == soa[0].minimum  # min(TTL do SOA, campo MINIMUM): RFC 2308 §3
+
+
+def test_an_existing_name_without_that_type_is_nodata_not_nxdomain():
+    _, reply = ask("chat.curso.test", "MX")
+    assert reply.rcode() == dns.rcode.NOERROR and not reply.answer
+    assert reply.authority[0].rdtype == dns.rdatatype.SOA
+
+
+def test_negative_answers_do_not_change_the_zone():
+    ask("nao-existe.curso.test")
+    assert ZONE.get_rrset(ZONE.origin, "SOA").ttl == 60
+
+
+def test_names_outside_the_zone_are_refused_because_this_is_not_a_resolver():
+    _, reply = ask("example.com")
+    assert reply.rcode() == dns.rcode.REFUSED and not reply.flags & dns.flags.AA
+
+
+def test_names_are_case_insensitive():
+    _, reply = ask("CHAT.Curso.TEST")
+    assert reply.answer[0][0].address == "127.0.0.1"
+
+
+def test_the_short_ttl_name_exists_for_the_cache_demo():
+    _, reply = ask("curto.curso.test")
+    assert reply.answer[0].ttl == 1
+
+
+def test_edns_queries_get_an_edns_answer():
+    _, reply = ask("chat.curso.test", use_edns=0, payload=1232)
+    assert reply.edns == 0
+
+
+def test_a_cname_loop_stops_after_a_few_hops():
+    zone = make_zone("$ORIGIN l.test.\n$TTL 5\n@ SOA ns h 1 1 1 1 1\n@ NS ns\nns A 127.0.0.1\n"
+                     "a CNAME b\nb CNAME a\n")
+    reply = answer(zone, dns.message.make_query("a.l.test", "A"))
+    assert 1 < len(reply.answer) <= 8
+
+
+def test_opcodes_other_than_query_are_not_implemented():
+    query = dns.message.make_query("chat.curso.test", "A")
+    query.set_opcode(dns.opcode.STATUS)
+    reply = dns.message.from_wire(handle(ZONE, query.to_wire()))
+    assert reply.rcode() == dns.rcode.NOTIMP
+
+
+# --- entrada ruim ------------------------------------------------------------------------------
+
+
+def test_a_datagram_shorter_than_a_header_is_dropped():
+    assert handle(ZONE, b"") is None
+    assert handle(ZONE, b"oi") is None
+    assert drop_reason(b"oi").startswith("shorter than")
+
+
+def test_a_response_sent_to_the_server_is_dropped_to_avoid_loops():
+    _, reply = ask("chat.curso.test")
+    assert handle(ZONE, reply.to_wire()) is None
+    assert "QR bit" in drop_reason(reply.to_wire())
+
+
+@pytest.mark.parametrize("datagram", [
+    b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00",  # promete uma pergunta e não traz
+    b"\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x3fabc",  # rótulo cortado
+    b"\x12\x34\x01\x00" + b"\xff" * 40,  # lixo
+    b"\x12\x34\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00trailing",  # bytes sobrando
+])
+def test_a_malformed_query_with_a_readable_header_gets_formerr_with_the_same_id(datagram):
+    reply = dns.message.from_wire(handle(ZONE, datagram))
+    assert reply.id == 0x1234 and reply.flags & dns.flags.QR
+    assert reply.rcode() == dns.rcode.FORMERR
+    assert reply.flags & dns.flags.RD  # copiado do cabeçalho
+
+
+def test_a_query_without_questions_is_formerr():
+    query = dns.message.make_query("chat.curso.test", "A")
+    query.question = []
+    reply = dns.message.from_wire(handle(ZONE, query.to_wire()))
+    assert reply.rcode() == dns.rcode.FORMERR
+
+
+# --- resumos e dissecação ----------------------------------------------------------------------
+
+
+def test_summaries_fit_on_a_diagram_arrow():
+    query, reply = ask("www.curso.test")
+    assert describe(query.to_wire()) == "A? www.curso.test"
+    assert describe(reply.to_wire()) == "CNAME → A 127.0.0.1 · TTL 60"
+    assert describe(ask("x.curso.test")[1].to_wire()) == "NXDOMAIN"
+    assert describe(b"\x00" * 5) == "malformado · 5 B"
+
+
+@pytest.mark.parametrize("name, rdtype", [
+    ("chat.curso.test", "A"), ("chat.curso.test", "AAAA"), ("www.curso.test", "A"),
+    ("nao-existe.curso.test", "A"), ("chat.curso.test", "MX"),
+])
+def test_the_hand_dissection_agrees_with_dnspython(name, rdtype):
+    query = dns.message.make_query(name, rdtype, use_edns=0)
+    wire = handle(ZONE, query.to_wire())
+    parsed = dns.message.from_wire(wire)
+    fields = dissect(wire)
+    by_name = lambda n: [f for f in fields if f.name == n]  # noqa: E731
+    assert by_name("ID")[0].raw == wire[:2]
+    assert by_name("QNAME")[0].value == parsed.question[0].name.to_text()
+    records = [(rrset, rd) for rrset in parsed.answer + parsed.authority for rd in rrset]
+    ttls = [f.value for f in by_name("TTL") if f.section != "adicional"]
+    assert ttls == [f"{rrset.ttl} s" for rrset, _ in records]
+    rdatas = [f.value for f in by_name("RDATA") if f.section != "adicional"]
+    assert rdatas == [rd.to_text() for _, rd in records]
+    assert b"".join(f.raw for f in fields) == wire  # os campos cobrem a mensagem inteira
+
+
+def test_the_dissection_shows_compression_pointers_and_flags():
+    text = format_dissection(ask("chat.curso.test", id=0x2A2A)[1].to_wire())
+    assert "2a 2a" in text and "0x2a2a" in text
+    assert "QR=1 (resposta) QUERY AA=1 TC=0 RD=1 RA=0 NOERROR" in text
+    assert "c0 0c" in text and "ponteiro → byte 12" in text
+    assert "00 00 00 3c" in text and "60 s" in text
+    assert all(line == line.rstrip() for line in text.splitlines())
+
+
+def test_a_truncated_message_cannot_be_dissected():
+    wire = ask("chat.curso.test")[1].to_wire()
+    with pytest.raises(ValueError, match="cortad"):
+        dissect(wire[:-3])
+
+
+# --- pela rede, em loopback --------------------------------------------------------------------
+
+
+async def test_dnspython_resolves_through_the_server_on_loopback_and_bad_input_does_not_stop_it():
+    reg = Registry()
+    server = await reg.start("dns", DnsServer(ZONE))
+    try:
+        resolver = dns.asyncresolver.Resolver(configure=False)
+        resolver.nameservers, resolver.port, resolver.lifetime = ["127.0.0.1"], server.port, 2.0
+        result = await resolver.resolve("chat.curso.test", "A")
+        assert [r.address for r in result] == ["127.0.0.1"]
+        assert await exchange(b"oi", server.port, timeout=0.2) is None
+        assert server.log_lines[-1].startswith("dropped 2-byte datagram from 127.0.0.1:")
+        formerr = await exchange(b"\x12\x34\x01\x00\x00\x01" + b"\x00" * 6, server.port)
+        assert dns.message.from_wire(formerr).rcode() == dns.rcode.FORMERR
+        with pytest.raises(dns.resolver.NXDOMAIN):
+            await resolver.resolve("nao-existe.curso.test", "A")
+        result = await resolver.resolve("chat.curso.test", "AAAA")
+        assert [r.address for r in result] == ["::1"]
+        assert server.received == 5
+        assert [e.direction for e in server.events].count(S2C) == 4  # o "oi" ficou sem resposta
+    finally:
+        await reg.stop_all()
+
+
+async def test_each_datagram_becomes_an_arrow_on_the_sequence_diagram():
+    reg = Registry()
+    server = await reg.start("dns", DnsServer(ZONE))
+    try:
+        diagram = SequenceDiagram(["cliente"], server="servidor DNS")
+        server.draw_on(diagram, "servidor DNS", "cliente")
+        query = dns.message.make_query("nao-existe.curso.test", "A")
+        await exchange(query.to_wire(), server.port)
+        assert [(m["src"], m["label"], m["kind"]) for m in diagram.messages] == [
+            ("cliente", "A? nao-existe.curso.test", "msg"),
+            ("servidor DNS", "NXDOMAIN", "error"),
+        ]
+        assert diagram.messages[0]["size"] == len(query.to_wire())
+    finally:
+        await reg.stop_all()
+
+
+async def test_restarting_under_the_same_name_replaces_the_server():
+    reg = Registry()
+    first = await reg.start("dns", DnsServer(ZONE))
+    second = await reg.start("dns", DnsServer(ZONE))
+    try:
+        assert first._transport is None and second.port
+        assert await exchange(ask("chat.curso.test")[0].to_wire(), second.port) is not None
+    finally:
+        await reg.stop_all()
+
+
+async def test_a_busy_port_gives_the_portuguese_port_in_use_error():
+    reg = Registry()
+    server = await reg.start("dns", DnsServer(ZONE))
+    try:
+        with pytest.raises(PortInUse, match="já está em uso"):
+            await DnsServer(ZONE, port=server.port).start()
+    finally:
+        await reg.stop_all()
+
+
+def test_events_know_their_direction_and_summary():
+    query = dns.message.make_query("chat.curso.test", "A").to_wire()
+    event = DnsMessage(1, C2S, 0.0, query, peer="127.0.0.1:1", note="cache")
+    assert event.summary == "A? chat.curso.test (cache)" and not event.is_error
+
+
+# --- a linha de comando, com o dig -------------------------------------------------------------
+
+
+def _read_port(proc, timeout=10.0):
+    """Lê a primeira linha da saída do servidor (com prazo) e tira dela a porta."""
+    line: list[str] = []
+    reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(timeout)
+    assert line, "o servidor não imprimiu a porta a tempo"
+    match = re.search(r"porta (\d+)", line[0])
+    assert match, line[0]
+    return int(match.group(1))
+
+
+def _dig(port, *args):
+    out = subprocess.run(["dig", "@127.0.0.1", "-p", str(port), "+time=2", "+tries=1", *args],
+                         capture_output=True, text=True, timeout=15)
+    return out.stdout
+
+
+@pytest.mark.skipif(shutil.which("dig") is None,
+                    reason="o dig não está instalado (Debian/Ubuntu: apt install dnsutils)")
+def test_the_command_line_server_answers_dig():
+    proc = subprocess.Popen([sys.executable, "-m", "helpers.dns", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        port = _read_port(proc)
+        assert _dig(port, "chat.curso.test", "+short").split() == ["127.0.0.1"]
+        assert _dig(port, "chat.curso.test", "AAAA", "+short").split() == ["::1"]
+        assert _dig(port, "www.curso.test", "+short").split() == ["chat.curso.test.", "127.0.0.1"]
+        full = _dig(port, "nao-existe.curso.test")
+        assert "status: NXDOMAIN" in full and "flags: qr aa rd" in full
+    finally:
+        proc.terminate()
+        try:
+            _, err = proc.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
+    assert "A? chat.curso.test from 127.0.0.1:" in err  # o log de cada consulta vai para stderr
+
+
+def test_the_command_line_reports_a_busy_port_in_portuguese():
+    async def occupy():
+        server = DnsServer(ZONE)
+        await server.start()
+        try:
+            return await asyncio.to_thread(
+                subprocess.run, [sys.executable, "-m", "helpers.dns", "--port", str(server.port)],
+                capture_output=True, text=True, timeout=15)
+        finally:
+            await server.close()
+
+    out = asyncio.run(occupy())
+    assert out.returncode == 1 and "já está em uso" in out.stderr
+
+
+def test_a_server_draws_on_one_diagram_at_a_time():
+    server = DnsServer(ZONE)
+    first, second = SequenceDiagram(), SequenceDiagram()
+    server.draw_on(first, "servidor", "cliente")
+    server.draw_on(second, "servidor", "cliente")
+    query = dns.message.make_query("chat.curso.test", "A").to_wire()
+    server._emit(DnsMessage(1, C2S, 0.0, query))
+    assert (first.arrows, second.arrows) == (0, 1)
+    server.stop_drawing()
+    server._emit(DnsMessage(2, C2S, 0.0, query))
+    assert second.arrows == 1 and len(server._subscribers) == 0
