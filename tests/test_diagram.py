@@ -2,7 +2,9 @@
 
 import re
 
-from helpers.diagram import SequenceDiagram, render_svg
+import pytest
+
+from helpers.diagram import SequenceDiagram, held_label, render_svg
 from helpers.events import C2S, S2C, Closed, Connected, HttpRequest, HttpResponse, Raw
 
 GET = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -84,3 +86,88 @@ def test_follow_draws_tap_events_and_unfollow_stops():
     assert [m["label"] for m in d.messages] == ["GET /"]
     d.unfollow()
     assert tap.subs == []
+
+
+# --- requisições seguradas (long polling, notebook 03) ---------------------------------------
+
+LONG = b"GET /mensagens?since=0&espera=30 HTTP/1.1\r\nHost: x\r\n\r\n"
+EMPTY = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n[]"
+
+
+def get(conn, t, data=GET, target="/"):
+    return HttpRequest(conn, C2S, t, data, method="GET", target=target, t_end=t)
+
+
+def ok(conn, t, data=OK):
+    return HttpResponse(conn, S2C, t, data, status=200, reason="OK", t_end=t)
+
+
+def test_a_held_request_gets_a_bar_and_a_label_and_a_quick_poll_does_not():
+    d = SequenceDiagram(["Ana", "Bruno"], hold_threshold=0.5)
+    d.add_event(get(1, 0.0, LONG, "/mensagens?since=0&espera=30"), client="Bruno")
+    d.add_event(get(1, 0.1), client="Ana")  # poll da Ana: responde na hora
+    d.add_event(ok(1, 0.11, EMPTY), client="Ana")
+    d.add_event(ok(1, 0.8), client="Bruno")  # a do Bruno ficou segurada 0,8 s
+    assert [m["kind"] for m in d.messages] == ["held", "msg", "msg", "msg"]
+    assert d.messages[3]["from"] == 0 and d.messages[3]["held"] == pytest.approx(0.8)
+    assert "held" not in d.messages[2]
+    assert d.svg.count('<g class="hold"') == 1
+    assert "segurada 0,8 s" in d.svg
+    assert arrows(d.svg) == 4  # a seta segurada continua clicável
+
+
+def test_without_a_threshold_nothing_is_marked_as_held():
+    d = SequenceDiagram(["Bruno"])
+    d.add_event(get(1, 0.0), client="Bruno")
+    d.add_event(ok(1, 5.0), client="Bruno")
+    assert [m["kind"] for m in d.messages] == ["msg", "msg"]
+    assert '<g class="hold"' not in d.svg
+
+
+def test_requests_and_answers_pair_up_per_client_and_connection():
+    d = SequenceDiagram(["Ana", "Bruno"], hold_threshold=0.5)
+    d.add_event(get(1, 0.0), client="Ana")
+    d.add_event(get(1, 0.0), client="Bruno")  # mesmo número de conexão, outro tap
+    d.add_event(ok(1, 0.01), client="Ana")
+    d.add_event(ok(1, 2.0), client="Bruno")
+    assert [m["kind"] for m in d.messages] == ["msg", "held", "msg", "msg"]
+    assert d.messages[3]["from"] == 1
+
+
+def test_clock_converts_hold_times_to_the_unit_of_the_labels():
+    d = SequenceDiagram(["Bruno"], hold_threshold=1.0, clock=lambda t: t / 0.05)  # tempo simulado
+    d.add_event(get(1, 0.0), client="Bruno")
+    d.add_event(ok(1, 0.12), client="Bruno")
+    assert "segurada 2,4 s" in d.svg
+
+
+def test_a_hold_whose_request_scrolled_away_starts_at_the_top():
+    msgs = [{"src": "a", "dst": "servidor", "label": "GET", "kind": "held"}]
+    msgs += [{"src": "a", "dst": "servidor", "label": str(i)} for i in range(5)]
+    msgs += [{"src": "servidor", "dst": "a", "label": "200", "held": 3.0, "from": 0}]
+    svg = render_svg("t", ["a", "servidor"], msgs, max_rows=3)
+    assert "segurada 3,0 s" in svg and "… 4 mensagens anteriores" in svg
+
+
+def test_render_svg_is_deterministic_and_labels_use_a_decimal_comma():
+    msgs = [{"src": "a", "dst": "s", "label": "GET", "kind": "held"},
+            {"src": "s", "dst": "a", "label": "200", "held": 0.84, "from": 0}]
+    assert render_svg("t", ["a", "s"], msgs) == render_svg("t", ["a", "s"], list(msgs))
+    assert held_label(0.84) == "segurada 0,8 s"
+
+
+def test_follow_accepts_a_label_function_and_clear_forgets_open_requests():
+    class FakeTap:
+        def __init__(self):
+            self.subs = []
+
+        def subscribe(self, cb):
+            self.subs.append(cb)
+            return lambda: self.subs.remove(cb)
+
+    tap, d = FakeTap(), SequenceDiagram(["Ana"], hold_threshold=0.5)
+    d.follow(tap, client="Ana", label=lambda ev: "vazio" if isinstance(ev, HttpResponse) else None)
+    tap.subs[0](get(1, 0.0))
+    d.clear()
+    tap.subs[0](ok(1, 3.0, EMPTY))
+    assert [(m["label"], m["kind"]) for m in d.messages] == [("vazio", "msg")]
