@@ -1,0 +1,30 @@
+"""Capítulo 06 no JupyterLab: figuras medidas, barras de progresso cheias e o guia de decisão
+respondendo a cliques."""
+
+import pytest
+from labdriver import ARTIFACTS, screenshot
+
+pytestmark = pytest.mark.browser
+
+
+def test_notebook_06_shows_its_figures_and_the_guide_follows_clicks(page, run_notebook_in_lab):
+    run_notebook_in_lab(page, "06-uso-consciente.ipynb", timeout_ms=120_000)
+    figures = page.locator(".widget-html svg")
+    figures.nth(4).wait_for(state="attached", timeout=20_000)
+    assert figures.count() == 5
+    for i in range(figures.count()):
+        figures.nth(i).scroll_into_view_if_needed()
+        figures.nth(i).screenshot(path=str(ARTIFACTS / f"ch06-figura-{i}.png"))
+    bars = page.locator(".widget-hprogress")
+    assert bars.count() >= 5
+
+    guide = page.locator(".widget-vbox").filter(has_text="Quem manda novidades?").first
+    guide.scroll_into_view_if_needed()
+    guide.wait_for(state="visible")
+    assert "Recomendação: Polling" in guide.text_content()
+    guide.get_by_text("os dois lados, o tempo todo").click()
+    guide.get_by_text("o tempo todo (várias por segundo)").click()
+    page.wait_for_function("() => [...document.querySelectorAll('.widget-html')]"
+                           ".some(e => e.innerText.includes('Recomendação: WebSocket'))")
+    guide.screenshot(path=str(ARTIFACTS / "ch06-guia.png"))
+    screenshot(page, "ch06-pagina")

@@ -1,0 +1,77 @@
+"""Sockets fantasmas: sem heartbeat o servidor os guarda; com ping/pong, ele os derruba."""
+
+import asyncio
+import logging
+
+from websockets.asyncio.client import connect
+
+from helpers.ghosts import Blackhole, count_over_time
+from helpers.lifecycle import Registry, WebSocketServer
+
+QUIET = logging.getLogger("tests.ghosts")
+QUIET.propagate = False
+QUIET.addHandler(logging.NullHandler())
+
+
+async def idle(ws):
+    async for _ in ws:
+        pass
+
+
+async def ghosts_left(reg, **keepalive):
+    server = await reg.start("ws", WebSocketServer(idle, close_timeout=0.3, logger=QUIET, **keepalive))
+    hole = await reg.start("hole", Blackhole(server.port))
+    clients = [await connect(f"ws://127.0.0.1:{hole.port}/", ping_interval=None) for _ in range(5)]
+    assert len(server.server.connections) == 5
+    hole.cut()
+    for c in clients:
+        c.transport.abort()  # o cliente some; pelo buraco negro, o servidor não fica sabendo
+    samples = await count_over_time(lambda: len(server.server.connections), 1.5, 0.1)
+    return samples[-1][1]
+
+
+async def test_without_heartbeats_the_server_keeps_ghosts():
+    reg = Registry()
+    try:
+        assert await ghosts_left(reg, ping_interval=None) == 5
+    finally:
+        await reg.stop_all()
+
+
+async def test_with_ping_pong_the_server_drops_ghosts():
+    reg = Registry()
+    try:
+        assert await ghosts_left(reg, ping_interval=0.3, ping_timeout=0.3) == 0
+    finally:
+        await reg.stop_all()
+
+
+async def test_the_blackhole_relays_faithfully_until_cut():
+    reg = Registry()
+
+    async def echo(ws):
+        async for m in ws:
+            await ws.send(m)
+
+    try:
+        server = await reg.start("ws", WebSocketServer(echo, logger=QUIET))
+        hole = await reg.start("hole", Blackhole(server.port))
+        async with connect(f"ws://127.0.0.1:{hole.port}/", close_timeout=0.2) as ws:
+            await ws.send("oi")
+            assert await ws.recv() == "oi"
+            hole.cut()
+            await ws.send("alô?")
+            try:
+                await asyncio.wait_for(ws.recv(), 0.3)
+                raise AssertionError("nada deveria passar")
+            except asyncio.TimeoutError:
+                pass
+        assert "cortado" in repr(hole)
+    finally:
+        await reg.stop_all()
+
+
+async def test_count_over_time_samples_until_the_deadline():
+    samples = await count_over_time(lambda: 7, 0.2, 0.05)
+    assert samples[0][0] == samples[0][0] >= 0 and samples[-1][0] >= 0.2
+    assert {v for _, v in samples} == {7}
