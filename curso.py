@@ -5,6 +5,7 @@
     python3 curso.py testar     # cria .venv (se preciso), instala tudo e roda todos os testes
     python3 curso.py executar   # (mantenedores) reexecuta os notebooks e grava as saídas
     python3 curso.py exportar   # exporta os notebooks para HTML estático em build/html
+    python3 curso.py slides     # exporta os notebooks para slides offline em build/slides
 
 No Windows, troque ``python3`` por ``py``. Com ``CURSO_SEM_VENV=1`` (por exemplo, num ambiente
 conda já ativado com environment.yml) nada é criado: usa-se o Python atual.
@@ -96,6 +97,9 @@ def main(argv: list[str]) -> int:
         python = ensure_env()
         notebooks = sorted(str(p) for p in (ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
         return run(python, ["-m", "helpers.export", *notebooks, "--out", "build/html", *rest])
+    if command in ("slides", "apresentar"):
+        python = ensure_env()
+        return run(python, ["-m", "helpers.slides", *rest])
     print(__doc__)
     return 0 if command in ("ajuda", "-h", "--help") else 2
 

@@ -20,7 +20,8 @@ com o **estado final** do diagrama (setas acrescentadas depois da exibição inc
 bytes de cada mensagem num ``<details>``, já que sem JavaScript não há clique. Os demais
 widgets (sliders, botões...) caem na representação em texto (``text/plain``). O modelo de
 página é o ``lab`` do nbconvert sem os blocos que carregam scripts de CDN; imagens são
-embutidas. Fórmulas em LaTeX aparecem como texto (sem MathJax, que viria da internet).
+embutidas (as de ``images/`` também, pelo ``InlineImagesPreprocessor``). Fórmulas em LaTeX
+aparecem como texto (sem MathJax, que viria da internet).
 
 O estado salvo só é final se quem executou o notebook o recebeu inteiro. O nbclient perde as
 mudanças feitas por tarefas de fundo (um diagrama que segue um tap): por isso a execução para
@@ -40,7 +41,10 @@ ou, no terminal::
 from __future__ import annotations
 
 import argparse
+import base64
+import mimetypes
 import pathlib
+import re
 import sys
 from collections.abc import Sequence
 from html import escape
@@ -52,6 +56,7 @@ from nbconvert.preprocessors import Preprocessor
 
 __all__ = [
     "OFFLINE_TEMPLATE",
+    "InlineImagesPreprocessor",
     "StaticWidgetPreprocessor",
     "execute_with_final_widget_state",
     "export_html",
@@ -157,6 +162,8 @@ class StaticWidgetPreprocessor(Preprocessor):
         svg = state.get("svg")
         if isinstance(svg, str) and svg.strip():
             return f'<div class="curso-diagram-static">{svg}{_bytes_details(state.get("messages") or [])}</div>'
+        if state.get("_model_name") in ("HTMLModel", "HTMLMathModel") and "<svg" in str(state.get("value")):
+            return f'<div class="curso-widget-static">{state["value"]}</div>'  # figuras em widgets.HTML
         box = _BOXES.get(state.get("_model_name", ""))
         if box is None:
             return None
@@ -180,6 +187,38 @@ class StaticWidgetPreprocessor(Preprocessor):
         return f"<div><code>{escape(str(label))}: {escape(str(value))}</code></div>"
 
 
+class InlineImagesPreprocessor(Preprocessor):
+    """Embute nas células de texto as imagens locais do curso (``![...](../images/x.svg)``).
+
+    O ``embed_images`` do nbconvert só embute arquivos da pasta do próprio notebook, e as figuras
+    ficam em ``images/``, ao lado de ``notebooks/``. Aqui vale qualquer arquivo dentro da pasta do
+    curso (a pasta acima da do notebook); o resto (URLs, arquivos que não existem) fica como está.
+    """
+
+    MARKDOWN_IMAGE = re.compile(r"(!\[[^\]]*\]\()([^)\s]+)(\))")
+    HTML_IMAGE = re.compile(r"(<img\b[^>]*?\bsrc=[\"'])([^\"']+)([\"'])", re.I)
+
+    def preprocess(self, nb, resources):
+        folder = pathlib.Path(resources.get("metadata", {}).get("path") or ".").resolve()
+        allowed = folder.parent
+
+        def inline(m: re.Match) -> str:
+            src = m[2]
+            if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I):
+                return m[0]
+            path = (folder / src).resolve()
+            if allowed not in path.parents or not path.is_file():
+                return m[0]
+            mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            data = base64.b64encode(path.read_bytes()).decode("ascii")
+            return f"{m[1]}data:{mime};base64,{data}{m[3]}"
+
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                cell.source = self.HTML_IMAGE.sub(inline, self.MARKDOWN_IMAGE.sub(inline, cell.source))
+        return nb, resources
+
+
 def make_exporter() -> HTMLExporter:
     """O ``HTMLExporter`` do curso: modelo ``lab`` sem CDN, imagens embutidas, widgets estáticos."""
     exporter = HTMLExporter(
@@ -190,6 +229,7 @@ def make_exporter() -> HTMLExporter:
         language_code="pt",  # o nbconvert só aceita ISO 639-1 (sem "-BR")
     )
     exporter.register_preprocessor(StaticWidgetPreprocessor(), enabled=True)
+    exporter.register_preprocessor(InlineImagesPreprocessor(), enabled=True)
     return exporter
 
 

@@ -194,3 +194,21 @@ def test_execute_with_final_widget_state_keeps_them(tmp_path):
     nbformat.write(nb, path)
     page = export_html(path, tmp_path / "fundo.html").read_text("utf-8")
     assert page.count('<g class="msg arrow"') == 1
+
+
+def test_an_svg_figure_inside_an_html_widget_is_exported(tmp_path):
+    """Figuras desenhadas em ``widgets.HTML`` (capítulo 06) aparecem no HTML estático."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from helpers.export import export_html
+
+    nb = new_notebook(cells=[new_code_cell(
+        "import ipywidgets as w\n"
+        "fig = w.HTML('<svg class=\"fig-teste\"></svg>')\n"
+        "fig")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "fig.ipynb"
+    nbformat.write(nb, path)
+    html = export_html(path, tmp_path / "fig.html", execute=True).read_text()
+    assert 'class="fig-teste"' in html

@@ -1,0 +1,75 @@
+"""Binder/repo2docker: o que dá para conferir sem Docker e sem internet.
+
+O repo2docker (que o mybinder.org usa) monta a imagem com o conda a partir de ``environment.yml``
+e depois roda ``postBuild``. Aqui não há Docker nem acesso ao conda-forge; conferimos a forma dos
+dois arquivos, que o JupyterLab do Binder terá as extensões de que os notebooks precisam, e o
+botão do README. O caminho pelo jupyter-server-proxy (links para páginas servidas pelo kernel)
+é provado com um servidor Jupyter de verdade em ``tests/test_links.py``.
+"""
+
+from __future__ import annotations
+
+import os
+import pathlib
+import re
+import subprocess
+import urllib.parse
+
+import yaml
+
+from helpers.envcheck import pinned_requirements
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+
+
+def environment() -> dict:
+    return yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+
+
+def test_environment_yml_has_the_shape_repo2docker_expects():
+    env = environment()
+    assert env["name"] == "curso-tempo-real"
+    assert env["channels"] == ["conda-forge"]
+    deps = env["dependencies"]
+    conda = [d for d in deps if isinstance(d, str)]
+    pip = [d for d in deps if isinstance(d, dict)]
+    assert "python=3.11" in conda and "pip" in conda
+    assert len(pip) == 1 and list(pip[0]) == ["pip"]
+    lines = pip[0]["pip"]
+    assert all(isinstance(line, str) and re.fullmatch(r"[A-Za-z0-9_.-]+==[^\s=]+", line) for line in lines)
+    pins = dict(line.lower().split("==") for line in lines)
+    assert pins == pinned_requirements(ROOT / "requirements.txt")
+
+
+def test_binder_gets_every_jupyterlab_extension_the_course_uses():
+    pins = dict(line.lower().split("==") for line in environment()["dependencies"][-1]["pip"])
+    for extension in ("jupyterlab", "ipywidgets", "anywidget", "jupyter-server-proxy",
+                      "jupyterlab-slideshow", "jupyterlab-language-pack-pt-br"):
+        assert extension in pins, f"{extension} falta em environment.yml"
+
+
+def test_postbuild_is_an_executable_strict_bash_script_that_installs_helpers():
+    script = ROOT / "postBuild"
+    text = script.read_text(encoding="utf-8")
+    assert text.startswith("#!/bin/bash\n") or text.startswith("#!/usr/bin/env bash\n")
+    assert os.access(script, os.X_OK), "postBuild precisa ser executável (chmod +x)"
+    assert "set -euo pipefail" in text
+    assert re.search(r"^pip install --no-deps -e \.$", text, re.M)
+    check = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+    # só o pacote local: as dependências já vieram fixadas de environment.yml
+    commands = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    assert commands == ["set -euo pipefail", "pip install --no-deps -e ."]
+
+
+def test_readme_has_a_binder_badge_that_opens_notebook_00():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    m = re.search(r"\[!\[[^\]]*\]\(https://mybinder\.org/badge_logo\.svg\)\]\((https://mybinder\.org/v2/gh/[^)]+)\)",
+                  readme)
+    assert m, "falta o botão do Binder no README"
+    url = urllib.parse.urlparse(m[1])
+    owner, repo, ref = url.path.split("/")[3:6]
+    assert (owner, repo) == ("OWNER", "REPO") or (owner != "OWNER" and repo != "REPO")
+    assert ref == "HEAD"
+    notebook = urllib.parse.parse_qs(url.query)["urlpath"][0].removeprefix("lab/tree/")
+    assert (ROOT / notebook).is_file(), f"o Binder abriria {notebook}, que não existe"
