@@ -43,6 +43,7 @@ __all__ = [
     "TcpServer",
     "WebSocketServer",
     "open_fds",
+    "open_sockets",
     "registry",
 ]
 
@@ -385,13 +386,22 @@ def open_fds() -> int:
     return proc.num_handles() if sys.platform == "win32" else proc.num_fds()
 
 
+def open_sockets() -> int:
+    """Quantos sockets TCP/UDP (IPv4 e IPv6) este processo tem abertos."""
+    import psutil
+
+    proc = psutil.Process()
+    return len(getattr(proc, "net_connections", proc.connections)(kind="inet"))
+
+
 @dataclass(frozen=True)
 class Snapshot:
-    """Fotografia do que está aberto: recursos do registro, descritores, tarefas asyncio."""
+    """Fotografia do que está aberto: recursos do registro, descritores, sockets, tarefas asyncio."""
 
     resources: tuple[str, ...]
     fds: int
     tasks: int
+    sockets: int = 0
 
 
 _KERNEL_CODE = (f"{os.sep}ipykernel{os.sep}", f"{os.sep}IPython{os.sep}")
@@ -467,7 +477,7 @@ class Registry:
         return list(self._items)
 
     def snapshot(self) -> Snapshot:
-        return Snapshot(tuple(self._items), open_fds(), len(_user_tasks()))
+        return Snapshot(tuple(self._items), open_fds(), len(_user_tasks()), open_sockets())
 
     async def settle(self, before: Snapshot, attempts: int = 40) -> Snapshot:
         """Espera (até ~2 s) o sistema voltar ao estado de ``before``; devolve o estado final.
@@ -476,7 +486,7 @@ class Registry:
         """
         now = self.snapshot()
         for _ in range(attempts):
-            if now.fds <= before.fds and now.tasks <= before.tasks and not now.resources:
+            if now.sockets <= before.sockets and now.tasks <= before.tasks and not now.resources:
                 break
             await asyncio.sleep(0.05)
             now = self.snapshot()
@@ -488,14 +498,17 @@ class Registry:
         problems = []
         if now.resources:
             problems.append(f"recursos ainda registrados: {', '.join(now.resources)}")
-        if now.fds > before.fds:
-            problems.append(f"{now.fds - before.fds} descritor(es) de arquivo a mais")
+        # Conta sockets TCP/UDP, não todos os descritores: o JupyterLab abre, no kernel, canais
+        # próprios para as mensagens dos widgets (subshells) depois da primeira célula, e eles
+        # não são vazamento do notebook. (tests/test_notebooks_rerun.py confere os descritores.)
+        if now.sockets > before.sockets:
+            problems.append(f"{now.sockets - before.sockets} socket(s) TCP/UDP a mais")
         if now.tasks > before.tasks:
             problems.append(f"{now.tasks - before.tasks} tarefa(s) asyncio a mais")
         if problems:
             print("✘ Vazamento: " + "; ".join(problems))
         else:
-            print("✔ Nada ficou aberto: nenhum servidor, nenhuma tarefa, nenhum descritor a mais.")
+            print("✔ Nada ficou aberto: nenhum servidor, nenhuma tarefa, nenhum socket a mais.")
 
     def __repr__(self) -> str:
         return f"Registry({', '.join(self._items) or 'vazio'})"

@@ -88,5 +88,8 @@ def test_notebook_01_draws_every_diagram_in_jupyterlab(page, run_notebook_in_lab
     assert close.locator("g.msg.tcp").count() == 6  # três conexões
     error = diagram_titled(page, "Um handler com defeito: 500, e o servidor segue de pé")
     assert error.locator('g.msg.arrow line[stroke="#c0392b"]').count() == 1  # o 500 em vermelho
+    # a última célula confere, dentro do JupyterLab, que nada ficou aberto
+    page.locator(".jp-OutputArea-output", has_text="Nada ficou aberto").last.wait_for(state="attached")
+    assert page.locator(".jp-OutputArea-output", has_text="Vazamento").count() == 0
     close.scroll_into_view_if_needed()
     screenshot(page, "jupyterlab-notebook-01")
