@@ -165,18 +165,10 @@ class BrokerServer:
 
     async def start(self) -> None:
         await self.process.start()
-        deadline = time.monotonic() + self.startup_timeout
-        while time.monotonic() < deadline:
-            for line in self.process.output().splitlines():
-                if line.startswith("PORTA "):
-                    self.port = int(line.split()[1])
-                    return
-            if self.process.returncode is not None:
-                break
-            await asyncio.sleep(0.02)
-        output = self.process.output()
-        await self.process.close()
-        raise RuntimeError(f"O servidor {self.name} não subiu. Saída:\n{output}")
+        try:
+            self.port = await self.process.wait_for_port(self.startup_timeout)
+        except RuntimeError as exc:
+            raise RuntimeError(f"O servidor {self.name} não subiu. {exc}") from None
 
     async def close(self) -> None:
         await self.process.close()

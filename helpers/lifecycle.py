@@ -27,6 +27,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -349,6 +350,24 @@ class Process:
         self._log.flush()
         self._log.seek(0)
         return self._log.read().decode("utf-8", "replace")
+
+    async def wait_for_port(self, timeout: float = 10.0, marker: str = "PORTA ") -> int:
+        """Espera o processo imprimir ``PORTA 12345`` (a porta que o sistema lhe deu) e a devolve.
+
+        Se ele terminar ou passar de ``timeout`` segundos sem imprimir, para o processo e levanta
+        ``RuntimeError`` com o que ele escreveu, para o erro aparecer no notebook.
+        """
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for line in self.output().splitlines():
+                if line.startswith(marker):
+                    return int(line[len(marker):].split()[0])
+            if self.returncode is not None:
+                break
+            await asyncio.sleep(0.02)
+        output = self.output()
+        await self.close()
+        raise RuntimeError(f"O processo {' '.join(self.args[:3])!r} não informou a porta. Saída:\n{output}")
 
     async def close(self, grace: float = 3.0) -> None:
         if self.popen is None:

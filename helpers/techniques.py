@@ -153,19 +153,11 @@ class TechniqueServer:
 
     async def start(self) -> None:
         await self.process.start()
-        deadline = time.monotonic() + self.startup_timeout
-        while time.monotonic() < deadline:
-            for line in self.process.output().splitlines():
-                if line.startswith("PORTA "):
-                    self.port = int(line.split()[1])
-                    await self._warm_up()
-                    return
-            if self.process.returncode is not None:
-                break
-            await asyncio.sleep(0.02)
-        output = self.process.output()
-        await self.process.close()
-        raise RuntimeError(f"O servidor das técnicas não subiu. Saída:\n{output}")
+        try:
+            self.port = await self.process.wait_for_port(self.startup_timeout)
+        except RuntimeError as exc:
+            raise RuntimeError(f"O servidor das técnicas não subiu. {exc}") from None
+        await self._warm_up()
 
     async def _warm_up(self) -> None:
         """Uma rodada mínima de cada técnica: a primeira requisição de cada rota paga importações

@@ -155,3 +155,14 @@ async def test_websocket_server_echoes_and_stops():
         await ws.send("oi")
         assert await ws.recv() == "OI"
     await reg.stop_all()
+
+
+async def test_a_subprocess_reports_its_port_or_a_clear_error():
+    reg = Registry()
+    proc = await reg.start("srv", Process(sys.executable, "-c",
+                                          "import time; print('PORTA 4242', flush=True); time.sleep(30)"))
+    assert await proc.wait_for_port(timeout=10) == 4242
+    dead = await reg.start("morto", Process(sys.executable, "-c", "print('deu ruim')"))
+    with pytest.raises(RuntimeError, match="(?s)não informou a porta.*deu ruim"):
+        await dead.wait_for_port(timeout=10)
+    await reg.stop_all()
