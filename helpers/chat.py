@@ -19,7 +19,6 @@ Pela linha de comando (``python -m helpers.chat --help``)::
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import hmac
 import ipaddress
@@ -36,6 +35,7 @@ from urllib.parse import urlsplit
 from websockets.asyncio.server import ServerConnection, broadcast
 from websockets.exceptions import ConnectionClosedError
 
+from .cli import ArgumentParser, RawHelpFormatter
 from .chatproto import MAX_SIZE, BadMessage, Request, encode, error, history_pages, origin_allowed, parse
 from .chatstore import ChatStore
 from .lifecycle import LOOPBACK, WebSocketServer
@@ -237,13 +237,13 @@ Exemplos
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m helpers.chat",
+def build_parser() -> ArgumentParser:
+    parser = ArgumentParser(
+        prog="python3 curso.py chat",
         description="O chat do curso (capítulo 05): servidor WebSocket com histórico em SQLite e "
                     "a página do navegador, na mesma porta.",
         epilog=_EPILOG,
-        formatter_class=lambda prog: argparse.RawDescriptionHelpFormatter(prog, width=88),
+        formatter_class=lambda prog: RawHelpFormatter(prog, width=88),
     )
     parser.add_argument("--host", default=LOOPBACK,
                         help="endereço onde escutar (padrão: %(default)s, só esta máquina). "

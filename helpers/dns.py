@@ -21,7 +21,6 @@ Teoria de operação
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import inspect
 import itertools
@@ -42,6 +41,7 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.zone
 
+from .cli import ArgumentParser
 from .events import C2S, S2C, Event
 from .lifecycle import LOOPBACK, PortInUse, _bind_error
 
@@ -569,8 +569,8 @@ async def _serve(host: str, port: int) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m helpers.dns",
+    parser = ArgumentParser(
+        prog="python3 curso.py dns",
         description="Servidor DNS autoritativo da zona curso.test (notebook 02), sobre UDP.",
     )
     parser.add_argument("--host", default=LOOPBACK, help="endereço (padrão: 127.0.0.1)")

@@ -8,13 +8,13 @@ exportação estática (``helpers.export``) mostrar o último desenho.
 
 from __future__ import annotations
 
-import argparse
 import pathlib
 import sys
 import time
 
 import nbformat
 
+from .cli import ArgumentParser
 from .export import execute_with_final_widget_state
 
 __all__ = ["execute_notebook"]
@@ -31,8 +31,8 @@ def execute_notebook(path: str | pathlib.Path, timeout: int = 120) -> nbformat.N
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="+")
+    parser = ArgumentParser(prog="python3 curso.py executar", description=__doc__.splitlines()[0])
+    parser.add_argument("notebooks", nargs="+", metavar="NOTEBOOK", help="arquivos .ipynb")
     args = parser.parse_args(argv)
     for name in args.notebooks:
         start = time.perf_counter()

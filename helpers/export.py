@@ -40,11 +40,12 @@ ou, no terminal::
 
 from __future__ import annotations
 
-import argparse
 import base64
 import mimetypes
+import os
 import pathlib
 import re
+import shutil
 import sys
 from collections.abc import Sequence
 from html import escape
@@ -54,9 +55,13 @@ from jinja2 import DictLoader
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import Preprocessor
 
+from .cli import ArgumentParser
+
 __all__ = [
+    "KERNEL_ONLY_NOTE",
     "OFFLINE_TEMPLATE",
     "InlineImagesPreprocessor",
+    "StaticLinksPreprocessor",
     "StaticWidgetPreprocessor",
     "execute_with_final_widget_state",
     "export_html",
@@ -219,6 +224,128 @@ class InlineImagesPreprocessor(Preprocessor):
         return nb, resources
 
 
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+KERNEL_ONLY_NOTE = "(funciona com o kernel rodando)"
+# Um link para uma porta do kernel (``http://127.0.0.1:36627/``) não abre nada numa cópia estática.
+_KERNEL_URL = r"(?:https?|wss?)://(?:127\.0\.0\.1|localhost|\[::1\]):\d+[^\s\"'<>)]*"
+_KERNEL_ANCHOR = re.compile(r"<a\b[^>]*?\bhref=[\"']" + _KERNEL_URL + r"[\"'][^>]*>(.*?)</a>", re.S | re.I)
+_KERNEL_MD_LINK = re.compile(r"\[([^\]]*)\]\(" + _KERNEL_URL + r"\)")
+_MD_LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(([^)\s]+)\)")
+_MD_IMAGE = re.compile(r"(!\[[^\]]*\]\()([^)\s]+)(\))")
+_CHAPTER = re.compile(r"^\d\d-[\w-]+\.ipynb$")
+_PAGE = """<!DOCTYPE html>
+<html lang="pt-BR"><head><meta charset="utf-8"><title>{title}</title>
+<style>body {{ font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem;
+line-height: 1.5; }} table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #ccc;
+padding: 4px 8px; }} pre, code {{ background: #f6f8fa; }} img {{ max-width: 100%; }}</style>
+</head><body>
+{body}
+</body></html>
+"""
+
+
+def _inert(text: str) -> str:
+    return f'<span class="curso-link-inerte">{text}</span> <em>{KERNEL_ONLY_NOTE}</em>'
+
+
+def _is_relative(target: str) -> bool:
+    return not re.match(r"^[a-z][a-z0-9+.-]*:|^#|^/", target, re.I)
+
+
+class StaticLinksPreprocessor(Preprocessor):
+    """Links que continuam funcionando numa cópia estática (HTML exportado ou slides offline).
+
+    Usa ``resources["curso_out"]`` (a pasta onde a página vai ficar) e
+    ``resources["curso_suffix"]`` (``.html`` ou ``.slides.html``):
+
+    * ``(01-http.ipynb#secao)`` vira ``(01-http.html#secao)``: a página do outro capítulo;
+    * um arquivo do repositório (``../docs/glossario.md``) é publicado dentro da pasta de saída,
+      no mesmo caminho relativo (``docs/glossario.html``, o Markdown vira HTML), e o link aponta
+      para lá: copiar a pasta inteira leva tudo junto;
+    * um link para uma porta do kernel (``http://127.0.0.1:36627/``), numa saída ou no texto,
+      vira texto com a nota "(funciona com o kernel rodando)": sem kernel, não há servidor.
+    """
+
+    def preprocess(self, nb, resources):
+        source_dir = pathlib.Path(resources.get("metadata", {}).get("path") or ".").resolve()
+        out = resources.get("curso_out")
+        suffix = resources.get("curso_suffix", ".html")
+        for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                text = _KERNEL_MD_LINK.sub(lambda m: _inert(m[1]), cell.source)
+                if out is not None:
+                    text = relink_markdown(text, source_dir, pathlib.Path(out), suffix,
+                                           here=pathlib.Path(out))
+                cell.source = text
+            for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+                data = output.get("data", {})
+                if "text/html" in data:
+                    html_text = data["text/html"]
+                    html_text = "".join(html_text) if isinstance(html_text, list) else html_text
+                    data["text/html"] = _KERNEL_ANCHOR.sub(lambda m: _inert(m[1]), html_text)
+                if "text/markdown" in data:
+                    md = data["text/markdown"]
+                    md = "".join(md) if isinstance(md, list) else md
+                    data["text/markdown"] = _KERNEL_MD_LINK.sub(lambda m: _inert(m[1]), md)
+        return nb, resources
+
+
+def relink_markdown(text: str, source_dir: pathlib.Path, out: pathlib.Path, suffix: str,
+                    here: pathlib.Path) -> str:
+    """Os links relativos de ``text`` (escrito em ``source_dir``), acertados para uma página que
+    fica em ``here``, dentro da cópia estática em ``out`` (ver ``StaticLinksPreprocessor``)."""
+
+    def relink(m: re.Match) -> str:
+        target = m[2]
+        if not _is_relative(target):
+            return m[0]
+        path, _, anchor = target.partition("#")
+        file = (source_dir / path).resolve()
+        if _CHAPTER.match(file.name) and (path == file.name or file.is_file()):
+            published = out / f"{file.stem}{suffix}"  # o capítulo vizinho, mesmo que ainda não exista
+            if suffix == ".slides.html":
+                anchor = ""  # o reveal.js não navega até um título pelo id: o link abre o começo
+        elif ROOT in file.parents and file.is_file():
+            published = publish(file, out, suffix)
+        else:
+            return m[0]
+        href = pathlib.PurePath(os.path.relpath(published, here)).as_posix()
+        return f"[{m[1]}]({href}{'#' + anchor if anchor else ''})"
+
+    return _MD_LINK.sub(relink, text)
+
+
+def publish(file: pathlib.Path, out: pathlib.Path, suffix: str) -> pathlib.Path:
+    """Põe ``file`` (um arquivo do repositório) na cópia estática ``out``, no mesmo caminho
+    relativo; Markdown vira uma página HTML com os links e imagens acertados. Devolve o destino."""
+    from nbconvert.filters import markdown2html
+
+    rel = file.relative_to(ROOT)
+    target = out / rel
+    if file.suffix.lower() != ".md":
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(file, target)
+        return target
+    target = target.with_suffix(".html")
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("", encoding="utf-8")  # marca como publicado (links circulares)
+    text = file.read_text(encoding="utf-8")
+
+    def image(m: re.Match) -> str:
+        src = (file.parent / m[2]).resolve()
+        if not _is_relative(m[2]) or ROOT not in src.parents or not src.is_file():
+            return m[0]
+        href = os.path.relpath(publish(src, out, suffix), target.parent)
+        return f"{m[1]}{pathlib.PurePath(href).as_posix()}{m[3]}"
+
+    text = relink_markdown(_MD_IMAGE.sub(image, text), file.parent, out, suffix, here=target.parent)
+    title = next((line.lstrip("# ").strip() for line in text.splitlines() if line.startswith("#")), rel.stem)
+    target.write_text(_PAGE.format(title=escape(title), body=markdown2html(text)), encoding="utf-8")
+    return target
+
+
 def make_exporter() -> HTMLExporter:
     """O ``HTMLExporter`` do curso: modelo ``lab`` sem CDN, imagens embutidas, widgets estáticos."""
     exporter = HTMLExporter(
@@ -230,6 +357,7 @@ def make_exporter() -> HTMLExporter:
     )
     exporter.register_preprocessor(StaticWidgetPreprocessor(), enabled=True)
     exporter.register_preprocessor(InlineImagesPreprocessor(), enabled=True)
+    exporter.register_preprocessor(StaticLinksPreprocessor(), enabled=True)
     return exporter
 
 
@@ -297,7 +425,8 @@ def export_html(
     if execute:
         execute_with_final_widget_state(nb, notebook_path.parent, timeout)
     body, _resources = make_exporter().from_notebook_node(
-        nb, resources={"metadata": {"name": notebook_path.stem, "path": str(notebook_path.parent)}}
+        nb, resources={"metadata": {"name": notebook_path.stem, "path": str(notebook_path.parent)},
+                       "curso_out": str(output_path.parent), "curso_suffix": ".html"},
     )
     output_path.parent.mkdir(parents=True, exist_ok=True)
     output_path.write_text(body, encoding="utf-8")
@@ -305,8 +434,8 @@ def export_html(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m helpers.export",
+    parser = ArgumentParser(
+        prog="python3 curso.py exportar",
         description="Exporta notebooks para HTML estático (sem kernel, sem internet).",
     )
     parser.add_argument("notebooks", nargs="+", metavar="NOTEBOOK", help="arquivos .ipynb")
@@ -314,7 +443,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="pasta de saída (padrão: build/html)")
     parser.add_argument("--execute", action="store_true",
                         help="executa cada notebook antes de exportar (senão usa as saídas salvas)")
-    parser.add_argument("--timeout", type=int, default=120,
+    parser.add_argument("--timeout", type=int, default=120, metavar="SEGUNDOS",
                         help="limite em segundos por célula, com --execute (padrão: 120)")
     args = parser.parse_args(argv)
     out = pathlib.Path(args.out)

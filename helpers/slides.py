@@ -21,8 +21,10 @@ Aqui:
 * as imagens do notebook (``../images/...``) vão embutidas na página
   (``InlineImagesPreprocessor``, de ``helpers.export``);
 * um link para outro capítulo (``01-http.ipynb``) vira link para o slide dele
-  (``01-http.slides.html``); links para outros arquivos do curso (o glossário) continuam achando
-  o arquivo a partir da pasta dos slides;
+  (``01-http.slides.html``); os documentos do curso que os notebooks citam (o glossário) são
+  publicados dentro da pasta dos slides (``docs/glossario.html``), e links para portas do kernel
+  viram texto com a nota "(funciona com o kernel rodando)" (``StaticLinksPreprocessor``, de
+  ``helpers.export``): copiar a pasta inteira leva tudo junto;
 * a metadata de slide de cada célula vale: *slide*, *subslide* (para baixo), *fragment*
   (aparece no próximo clique), *skip* (fica de fora) e *notes* (notas do apresentador: tecla
   **S** abre a visão do apresentador, com as notas e o próximo slide).
@@ -35,9 +37,7 @@ Uso::
 
 from __future__ import annotations
 
-import argparse
 import html
-import os
 import pathlib
 import re
 import shutil
@@ -49,12 +49,12 @@ from jinja2 import DictLoader
 from nbconvert import SlidesExporter
 from nbconvert.preprocessors import Preprocessor
 
-from .export import InlineImagesPreprocessor, StaticWidgetPreprocessor
+from .cli import ArgumentParser
+from .export import InlineImagesPreprocessor, StaticLinksPreprocessor, StaticWidgetPreprocessor
 
 __all__ = [
     "REVEAL_DIR",
     "SLIDES_TEMPLATE",
-    "ChapterLinkPreprocessor",
     "SimpleWidgetPreprocessor",
     "chapter_notebooks",
     "export_all",
@@ -210,41 +210,6 @@ class SimpleWidgetPreprocessor(Preprocessor):
         return nb, resources
 
 
-class ChapterLinkPreprocessor(Preprocessor):
-    """Links das células de texto, acertados para quem abre os slides:
-
-    * ``(01-http.ipynb)`` e ``(01-http.ipynb#secao)`` viram ``(01-http.slides.html)``: o link leva
-      ao slide do outro capítulo;
-    * outros caminhos relativos que existem (``../docs/glossario.md``) passam a ser relativos à
-      pasta dos slides (``resources["slides_dir"]``), para continuarem achando o arquivo.
-
-    Imagens (``![...](...)``) ficam como estão: o exportador as embute na página.
-    """
-
-    CHAPTER_LINK = re.compile(r"\]\((\d\d-[\w-]+)\.ipynb(#[^)\s]*)?\)")
-    OTHER_LINK = re.compile(r"(?<!!)\[([^\]]*)\]\(([^)\s]+)\)")
-
-    def preprocess(self, nb, resources):
-        source_dir = pathlib.Path(resources.get("metadata", {}).get("path") or ".").resolve()
-        slides_dir = resources.get("slides_dir")
-
-        def relocate(m: re.Match) -> str:
-            target = m[2]
-            if slides_dir is None or re.match(r"^[a-z]+:|^#|^/", target):
-                return m[0]
-            path, _, anchor = target.partition("#")
-            if not (source_dir / path).exists():
-                return m[0]
-            moved = os.path.relpath(source_dir / path, pathlib.Path(slides_dir).resolve())
-            return f"[{m[1]}]({pathlib.PurePath(moved).as_posix()}{'#' + anchor if anchor else ''})"
-
-        for cell in nb.cells:
-            if cell.cell_type == "markdown":
-                source = self.CHAPTER_LINK.sub(lambda m: f"]({m[1]}.slides.html)", cell.source)
-                cell.source = self.OTHER_LINK.sub(relocate, source)
-        return nb, resources
-
-
 def make_slides_exporter() -> SlidesExporter:
     """O ``SlidesExporter`` do curso: reveal.js local, widgets estáticos, imagens embutidas."""
     exporter = SlidesExporter(
@@ -256,7 +221,7 @@ def make_slides_exporter() -> SlidesExporter:
     )
     exporter.register_preprocessor(SimpleWidgetPreprocessor(), enabled=True)
     exporter.register_preprocessor(StaticWidgetPreprocessor(), enabled=True)
-    exporter.register_preprocessor(ChapterLinkPreprocessor(), enabled=True)
+    exporter.register_preprocessor(StaticLinksPreprocessor(), enabled=True)
     exporter.register_preprocessor(InlineImagesPreprocessor(), enabled=True)
     return exporter
 
@@ -283,7 +248,7 @@ def export_slides(
     nb = nbformat.read(notebook_path, as_version=4)
     body, _ = (exporter or make_slides_exporter()).from_notebook_node(
         nb, resources={"metadata": {"name": notebook_path.stem, "path": str(notebook_path.parent)},
-                       "slides_dir": str(out)},
+                       "curso_out": str(out), "curso_suffix": ".slides.html"},
     )
     out.mkdir(parents=True, exist_ok=True)
     copy_reveal(out)
@@ -345,8 +310,8 @@ def export_all(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m helpers.slides",
+    parser = ArgumentParser(
+        prog="python3 curso.py slides",
         description="Exporta os notebooks para slides reveal.js que abrem sem kernel e sem internet.",
     )
     parser.add_argument("notebooks", nargs="*", metavar="NOTEBOOK",

@@ -25,7 +25,6 @@ hunspell-pt-br``)::
 
 from __future__ import annotations
 
-import argparse
 import ast
 import builtins
 import io
@@ -40,6 +39,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import nbformat
+
+from .cli import ArgumentParser
 
 __all__ = [
     "Text",
@@ -310,8 +311,8 @@ def misspelled(texts: Iterable[Text], wordlist: set[str] | None = None,
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m helpers.spelling",
-                                     description="Confere a ortografia (hunspell pt_BR + tests/palavras.txt).")
+    parser = ArgumentParser(prog="python -m helpers.spelling",
+                            description="Confere a ortografia (hunspell pt_BR + tests/palavras.txt).")
     parser.add_argument("files", nargs="*", help="notebooks, módulos .py ou .js (padrão: o curso inteiro)")
     args = parser.parse_args(argv)
     reason = hunspell_available()
