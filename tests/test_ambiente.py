@@ -4,24 +4,51 @@ import pathlib
 import re
 import subprocess
 
-from helpers.envcheck import check_environment, pinned_requirements
+import yaml
+from packaging.requirements import Requirement
+
+from helpers.envcheck import check_environment, pinned_requirements, requirement_lines
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
-def conda_pip_pins():
-    text = (ROOT / "environment.yml").read_text(encoding="utf-8")
-    return {m[1].lower(): m[2] for m in re.finditer(r"^\s+- ([A-Za-z0-9_.-]+)==([^\s#]+)", text, re.M)}
+def conda_pip_lines() -> list[str]:
+    env = yaml.safe_load((ROOT / "environment.yml").read_text(encoding="utf-8"))
+    (pip,) = [d["pip"] for d in env["dependencies"] if isinstance(d, dict)]
+    return pip
 
 
-def test_environment_yml_pins_exactly_what_requirements_txt_pins():
-    assert conda_pip_pins() == pinned_requirements(ROOT / "requirements.txt")
+def normalized(lines: list[str]) -> list[str]:
+    """Cada linha como o pip a entende (nome, versão e marcador), em ordem alfabética."""
+    return sorted(str(Requirement(line)).lower() for line in lines)
+
+
+def test_environment_yml_pins_exactly_what_requirements_txt_pins_markers_included():
+    assert normalized(conda_pip_lines()) == normalized(requirement_lines(ROOT / "requirements.txt"))
 
 
 def test_every_requirement_is_pinned():
-    for line in (ROOT / "requirements.txt").read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
-        assert not line or "==" in line, f"sem versão fixada: {line}"
+    for line in requirement_lines(ROOT / "requirements.txt"):
+        (spec,) = Requirement(line).specifier
+        assert spec.operator == "==", f"sem versão fixada: {line}"
+
+
+def test_a_platform_marker_leaves_a_package_out_of_the_pins_where_it_does_not_apply(tmp_path):
+    reqs = tmp_path / "requirements.txt"
+    reqs.write_text('a==1\nb==2; sys_platform == "plataforma-inexistente"\n'
+                    'c==3; sys_platform != "plataforma-inexistente"  # comentário\n')
+    assert pinned_requirements(reqs) == {"a": "1", "c": "3"}
+
+
+def test_every_package_has_exactly_one_pin_on_each_platform():
+    from packaging.markers import default_environment
+
+    for platform, machine in [("linux", "x86_64"), ("linux", "aarch64"), ("win32", "AMD64"),
+                              ("darwin", "x86_64"), ("darwin", "arm64")]:
+        env = {**default_environment(), "sys_platform": platform, "platform_machine": machine}
+        names = [Requirement(line).name.lower() for line in requirement_lines(ROOT / "requirements.txt")
+                 if Requirement(line).marker is None or Requirement(line).marker.evaluate(env)]
+        assert len(names) == len(set(names)), (platform, machine, names)
 
 
 def test_ci_runs_the_test_command_written_in_the_readme():
