@@ -3,7 +3,9 @@
 import pathlib
 import re
 import subprocess
+import sys
 
+import pytest
 import yaml
 from packaging.requirements import Requirement
 
@@ -51,12 +53,13 @@ def test_every_package_has_exactly_one_pin_on_each_platform():
         assert len(names) == len(set(names)), (platform, machine, names)
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="usa bash e awk, como o .ci/run (CI no Linux)")
 def test_ci_runs_the_test_command_written_in_the_readme():
-    script = (ROOT / ".ci" / "run").read_text()
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     extract = re.search(r"cmd=\$\((awk .*?)\)\n", script).group(1)
     cmd = subprocess.run(["bash", "-c", extract], cwd=ROOT, capture_output=True, text=True).stdout.strip()
     assert cmd == "python3 curso.py testar"
-    assert f"```bash\n{cmd}\n```" in (ROOT / "README.md").read_text()
+    assert f"```bash\n{cmd}\n```" in (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_environment_check_reports_every_pinned_package(capsys):
@@ -64,3 +67,13 @@ def test_environment_check_reports_every_pinned_package(capsys):
     out = capsys.readouterr().out
     assert "✔ Python ≥ 3.11" in out
     assert "aiohttp" in out and "✘ pacote-que-nao-existe: não instalado" in out
+
+
+def test_ci_installs_and_runs_the_unit_tests_on_windows_and_macos():
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "testes.yml").read_text(encoding="utf-8"))
+    job = workflow["jobs"]["unidade"]
+    assert set(job["strategy"]["matrix"]["os"]) == {"windows-latest", "macos-latest"}
+    steps = {step.get("uses", "").split("@")[0]: step for step in job["steps"]}
+    assert steps["actions/setup-python"]["with"]["python-version"] == "3.11"
+    runs = [step["run"] for step in job["steps"] if "run" in step]
+    assert runs[-1].startswith('python curso.py testar tests -m "not browser"')
