@@ -100,7 +100,7 @@ def redis_help(platform: str | None = None) -> str:
         "As partes deste capítulo que precisam de Redis serão puladas; o resto funciona.",
         "Para ter um Redis aqui, escolha um caminho:",
         *(f"  • {way}" for way in ways),
-        "Depois aponte REDIS_URL para ele e execute esta célula de novo:",
+        "Depois aponte REDIS_URL para ele e execute de novo esta célula e as seguintes:",
         "  import os",
         f'  os.environ["REDIS_URL"] = "{EXAMPLE_URL}"',
         f"(ou defina a variável antes de abrir o curso, {_SET_VAR.get(platform, _SET_VAR['other'])})",
