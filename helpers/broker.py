@@ -75,7 +75,9 @@ _GET_REDIS = {
         "WSL (Ubuntu): sudo apt install redis-server && sudo service redis-server start",
     ],
     "darwin": ["Homebrew: brew install redis && brew services start redis"],
-    "linux": ["Debian/Ubuntu: sudo apt install redis-server (o serviço sobe sozinho depois de instalado)"],
+    "linux": [
+        "Debian/Ubuntu: sudo apt install redis-server (o serviço sobe sozinho depois de instalado)",
+    ],
 }
 _DOCKER = "Docker: docker run --rm -p 127.0.0.1:6379:6379 redis"
 _SET_VAR = {  # definir REDIS_URL antes de abrir o curso, no terminal de cada sistema

