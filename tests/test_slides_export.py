@@ -167,10 +167,11 @@ def test_vendored_reveal_is_small_local_and_licensed():
     files = {p.name: p for p in REVEAL_DIR.iterdir()}
     assert set(files) == set(REVEAL_FILES)
     assert sum(p.stat().st_size for p in files.values()) < 300_000
-    assert "MIT" in files["LICENSE"].read_text() and "Hakim El Hattab" in files["LICENSE"].read_text()
-    theme = files["white.css"].read_text()
+    license_text = files["LICENSE"].read_text(encoding="utf-8")
+    assert "MIT" in license_text and "Hakim El Hattab" in license_text
+    theme = files["white.css"].read_text(encoding="utf-8")
     assert "@import" not in theme and "url(" not in theme  # nenhuma fonte de fora (nem de dentro)
-    assert files["VERSION"].read_text().startswith("reveal.js 5.")
+    assert files["VERSION"].read_text(encoding="utf-8").startswith("reveal.js 5.")
 
 
 def test_cli_exports_and_reports_a_missing_file_in_portuguese(tmp_path, capsys):
