@@ -2,8 +2,8 @@
 
 Uso (da raiz do repositório)::
 
-    python -m helpers.bench                 # tudo (≈ 2 min: executa todos os notebooks)
-    python -m helpers.bench --sem-notebooks # só as medidas de rede (≈ 20 s)
+    python3 curso.py benchmark                 # tudo (≈ 2 min: executa todos os notebooks)
+    python3 curso.py benchmark --sem-notebooks # só as medidas de rede (≈ 20 s)
 
 Não é um teste: nada aqui falha por ser lento. Cada figura vem com a meta do curso (issue 7,
 numa máquina de 2 núcleos) e um ✔/✘ honesto; o arquivo gravado diz a data e a máquina.
@@ -281,7 +281,7 @@ def write_report(path: pathlib.Path, info: dict, notebooks: dict[str, float] | N
     lines = [
         "# Benchmark do curso",
         "",
-        "Gerado por `python -m helpers.bench` (veja o docstring de `helpers/bench.py`). Medidas de",
+        "Gerado por `python3 curso.py benchmark` (veja o docstring de `helpers/bench.py`). Medidas de",
         "uma execução; rode de novo na sua máquina para comparar. Metas da issue 7, pensadas para",
         "uma máquina de 2 núcleos.",
         "",

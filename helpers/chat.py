@@ -11,10 +11,10 @@ o upgrade para WebSocket. Tudo que o servidor manda passa por ``push``, que usa 
 ``websockets``: escreve na hora, sem ``await``, na ordem das chamadas. Por isso quem entra recebe
 o histórico antes de qualquer mensagem nova, sem buraco nem repetição.
 
-Pela linha de comando (``python -m helpers.chat --help``)::
+Pela linha de comando (``python3 curso.py chat --help``)::
 
-    python -m helpers.chat                              # 127.0.0.1:8765, sem token
-    python -m helpers.chat --host 0.0.0.0 --port 8765   # modo sala de aula: token obrigatório
+    python3 curso.py chat                              # 127.0.0.1:8765, sem token
+    python3 curso.py chat --host 0.0.0.0 --port 8765   # modo sala de aula: token obrigatório
 """
 
 from __future__ import annotations
@@ -231,9 +231,9 @@ Modo sala de aula
   só na rede da sala, e libere a porta no firewall se preciso.
 
 Exemplos
-  python -m helpers.chat
-  python -m helpers.chat --host 0.0.0.0 --port {DEFAULT_PORT}
-  python -m helpers.chat --host 0.0.0.0 --token minha-senha-da-turma
+  python3 curso.py chat
+  python3 curso.py chat --host 0.0.0.0 --port {DEFAULT_PORT}
+  python3 curso.py chat --host 0.0.0.0 --token minha-senha-da-turma
 """
 
 

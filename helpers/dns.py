@@ -16,7 +16,7 @@ Teoria de operação
   ``DnsMessage``, que alimenta o diagrama de sequência e a contagem de consultas recebidas.
 * ``dissect(wire)`` separa uma mensagem em campos, byte a byte (RFC 1035 §4.1), escrito à mão
   porque é a lição; os testes conferem o resultado contra o parser do dnspython.
-* ``python -m helpers.dns --port 5353`` roda o mesmo servidor fora do notebook, para o ``dig``.
+* ``python3 curso.py dns --port 5353`` roda o mesmo servidor fora do notebook, para o ``dig``.
 """
 
 from __future__ import annotations
