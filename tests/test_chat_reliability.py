@@ -45,7 +45,7 @@ WINDOW = 8  # mensagens sem recibo, no máximo, por cliente
 DROPS_AT_COUNT = 2  # por cliente: quedas depois da k-ésima mensagem recebida
 DROPS_AT_OWN = 1  # por cliente: quedas entre a própria mensagem e o recibo dela
 PLANNED = CLIENTS * (DROPS_AT_COUNT + DROPS_AT_OWN)
-TIME_LIMIT = 120  # segundos: só uma guarda, para o teste falhar (em vez de travar) se algo emperrar
+TIME_LIMIT = 240  # segundos: só uma guarda, para o teste falhar (em vez de travar) se algo emperrar
 
 
 def drop_plan(rng: random.Random) -> tuple[list[int], set[int]]:
@@ -76,6 +76,7 @@ class Peer:
         self.drops = 0  # quedas bruscas feitas pelo plano
         self.drops_in_history = 0  # ...das quais no meio de um frame de histórico
         self.redundant_resends = 0  # reenvios de mensagens que já tinham voltado do servidor
+        self.server_closes = 0  # conexões que o servidor fechou (com CLOSE), fora do plano
         self._news = asyncio.Event()
 
     @property
@@ -140,7 +141,8 @@ class Peer:
             seq += 1
         await asyncio.Future()  # terminou de mandar: só recebe (até a leitura acabar)
 
-    async def _session(self, ws) -> None:
+    async def _session(self, ws) -> bool:
+        """Uma conexão, do ``join`` ao fim; ``True`` se terminou numa queda planejada."""
         await ws.send(json.dumps({"action": "join", "nick": self.nick, "client": self.client,
                                   "since": self.last_id}))
         # Tudo o que não tem recibo é reenviado antes de ler qualquer coisa desta conexão.
@@ -166,8 +168,7 @@ class Peer:
             await ws.wait_closed()  # o asyncio registra o fim do TCP
             assert ws.protocol.close_sent is None and ws.protocol.close_rcvd is None, \
                 f"{self.nick}: a queda não foi brusca (houve frame CLOSE)"
-        elif not self.done:
-            raise AssertionError(f"{self.nick}: a conexão terminou sem estar no plano")
+        return dropped
 
     async def run(self) -> None:
         while not self.done:
@@ -178,11 +179,17 @@ class Peer:
                 continue
             self.sessions += 1
             try:
-                await self._session(ws)
-            except ConnectionClosed as exc:
-                raise AssertionError(f"{self.nick}: a conexão caiu sem estar no plano: {exc!r}") from exc
+                planned = await self._session(ws)
+            except ConnectionClosed:
+                planned = False
             finally:
                 await ws.close()
+            if not planned and not self.done:
+                # Fora do plano, só o servidor pode fechar, e com CLOSE (o keepalive dele, se este
+                # processo ficar muito para trás numa máquina lotada). Um corte de TCP que ninguém
+                # planejou seria um defeito.
+                assert ws.protocol.close_rcvd is not None, f"{self.nick}: a conexão caiu sem estar no plano"
+                self.server_closes += 1
 
 
 @pytest.fixture
@@ -235,10 +242,11 @@ async def test_100_clients_x_100_messages_with_planned_abrupt_drops_lose_and_rep
     print(f"\n{TOTAL} mensagens, {CLIENTS} clientes, {drops} quedas bruscas planejadas "
           f"({sum(p.drops_in_history for p in peers)} no meio de um frame de histórico), "
           f"{sum(p.redundant_resends for p in peers)} reenvios do que já estava guardado, "
-          f"{sum(p.failed_opens for p in peers)} conexões que não abriram, {elapsed:.1f} s")
+          f"{sum(p.failed_opens for p in peers)} conexões que não abriram, "
+          f"{sum(p.server_closes for p in peers)} fechadas pelo servidor, {elapsed:.1f} s")
     assert drops == PLANNED
     for p in peers:
-        assert p.drops == DROPS_AT_COUNT + DROPS_AT_OWN == p.sessions - 1, (p.nick, p.drops, p.sessions)
+        assert p.drops == DROPS_AT_COUNT + DROPS_AT_OWN == p.sessions - 1 - p.server_closes, (p.nick, p.drops)
         assert not p.drop_at_count and not p.drop_at_own, (p.nick, "parte do plano não aconteceu")
         assert p.redundant_resends >= DROPS_AT_OWN, (p.nick, p.redundant_resends)
         assert len(p.ids) == TOTAL, (p.nick, len(p.ids))
