@@ -45,7 +45,9 @@ WINDOW = 8  # mensagens sem recibo, no máximo, por cliente
 DROPS_AT_COUNT = 2  # por cliente: quedas depois da k-ésima mensagem recebida
 DROPS_AT_OWN = 1  # por cliente: quedas entre a própria mensagem e o recibo dela
 PLANNED = CLIENTS * (DROPS_AT_COUNT + DROPS_AT_OWN)
-TIME_LIMIT = 240  # segundos: só uma guarda, para o teste falhar (em vez de travar) se algo emperrar
+# Só uma guarda, para o teste falhar (em vez de travar) se algo emperrar. O teste não mede
+# velocidade: ~20 s numa máquina ociosa de 2 núcleos, 80–130 s com ela dividida com outros testes.
+TIME_LIMIT = 480  # segundos
 
 
 def drop_plan(rng: random.Random) -> tuple[list[int], set[int]]:
@@ -238,6 +240,7 @@ def test_drop_plan_is_fixed_and_stays_mid_stream():
     assert all(1 <= s <= MESSAGES // 2 for _, own in plans for s in own)
 
 
+@pytest.mark.timeout(TIME_LIMIT + 60)
 async def test_100_clients_x_100_messages_with_planned_abrupt_drops_lose_and_repeat_nothing(chat_process):
     url, database, log = chat_process
     peers = [Peer(i, url, drop_plan(random.Random(i))) for i in range(CLIENTS)]
