@@ -64,17 +64,18 @@ def test_postbuild_is_an_executable_strict_bash_script_that_installs_helpers():
     assert check.returncode == 0, check.stderr
     # só o pacote local: as dependências já vieram fixadas de environment.yml
     commands = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
-    assert commands == ["set -euo pipefail", "pip install --no-deps -e ."]
+    assert commands[:2] == ["set -euo pipefail", "pip install --no-deps -e ."]
+    # e a configuração do JupyterLab do curso (sem pop-up de notícias), como em curso.py abrir
+    assert "jupyter-config/labconfig/default_setting_overrides.json" in text
 
 
-def test_readme_has_a_binder_badge_that_opens_notebook_00():
+def test_readme_links_binder_only_through_instructions_that_open_notebook_00():
+    """Nenhum link do README aponta para um repositório de mentira: o endereço do Binder aparece
+    como instrução para quem publica (USUARIO/REPOSITORIO num bloco de código), abrindo o 00."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    m = re.search(r"\[!\[[^\]]*\]\(https://mybinder\.org/badge_logo\.svg\)\]\((https://mybinder\.org/v2/gh/[^)]+)\)",
-                  readme)
-    assert m, "falta o botão do Binder no README"
-    url = urllib.parse.urlparse(m[1])
-    owner, repo, ref = url.path.split("/")[3:6]
-    assert (owner, repo) == ("OWNER", "REPO") or (owner != "OWNER" and repo != "REPO")
-    assert ref == "HEAD"
-    notebook = urllib.parse.parse_qs(url.query)["urlpath"][0].removeprefix("lab/tree/")
-    assert (ROOT / notebook).is_file(), f"o Binder abriria {notebook}, que não existe"
+    links = re.findall(r"\]\((https://mybinder\.org/v2/[^)]+)\)", readme)
+    assert links == [], f"link do Binder para um repositório que não existe: {links}"
+    m = re.search(r"^(https://mybinder\.org/v2/gh/USUARIO/REPOSITORIO/HEAD\?\S+)$", readme, re.M)
+    assert m, "falta a instrução do Binder (o endereço a montar) no README"
+    notebook = urllib.parse.parse_qs(urllib.parse.urlparse(m[1]).query)["urlpath"][0].removeprefix("lab/tree/")
+    assert notebook == "notebooks/00-boas-vindas.ipynb" and (ROOT / notebook).is_file()
