@@ -1,6 +1,6 @@
 """O servidor do chat: WebSocket (biblioteca ``websockets``), histórico em SQLite, página própria.
 
-Introduzido no notebook 05 (Chat ao vivo): o "Fluxo" do seed 000 rodando de verdade. O cliente
+Introduzido no notebook 05 (Chat ao vivo): o fluxo clássico de um chat rodando de verdade. O cliente
 envia → o servidor guarda no banco → o servidor empurra a mensagem para todos, sem ninguém
 perguntar. O essencial cabe numa tela: ``ChatServer.handler`` (registrar, repassar,
 remover no ``finally``) e ``ChatServer.route`` (uma ação por ``action``). As regras do

@@ -1,7 +1,7 @@
 """O banco do chat: mensagens guardadas em SQLite, com id crescente e horário do servidor.
 
-Introduzido no notebook 05 (Chat ao vivo). É o passo do seed 000 em que "o servidor realiza o
-cadastro no banco de dados" antes de repassar a mensagem aos outros clientes.
+Introduzido no notebook 05 (Chat ao vivo). É o passo do fluxo clássico em que o servidor grava a
+mensagem no banco de dados antes de repassá-la aos outros clientes.
 
 * SQLite é um banco de dados inteiro num arquivo só, embutido no Python (módulo ``sqlite3``):
   nada para instalar nem para ligar. O notebook escolhe o arquivo (``dados/chat.sqlite3``);

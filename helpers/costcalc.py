@@ -5,7 +5,7 @@ Introduzida no notebook 03 (Polling e long polling). As contas são funções pu
 
 As fórmulas, para ``clientes`` perguntando a cada ``intervalo`` segundos:
 
-* requisições por minuto = clientes × 60 / intervalo  (o seed: 3 × 60 / 1 = 180);
+* requisições por minuto = clientes × 60 / intervalo  (o exemplo do capítulo 03: 3 × 60 / 1 = 180);
 * bytes por minuto = requisições por minuto × bytes de cada pergunta e resposta;
 * atraso até ver uma mensagem nova: em média intervalo / 2, no pior caso um intervalo
   (a mensagem chega logo depois de uma pergunta e espera a próxima).
@@ -101,7 +101,7 @@ class Preset:
 
 
 PRESETS = (
-    Preset("seed 000: 3 clientes, 1 s", 3, 1.0, 800),
+    Preset("capítulo 03: 3 clientes, 1 s", 3, 1.0, 800),
     Preset("HPBN: 10.000 clientes, 60 s", 10_000, 60.0, 800),
 )
 
@@ -132,7 +132,7 @@ def summary_rows(clients: int, interval: float, header_bytes: int) -> list[tuple
 class CostCalculator(widgets.VBox):
     """Widget: mexa em clientes, intervalo e bytes de header; veja o custo do polling.
 
-    >>> CostCalculator()                          # começa no exemplo do seed
+    >>> CostCalculator()                          # começa no exemplo do capítulo 03
     >>> CostCalculator(preset=PRESETS[1])         # o exemplo do HPBN
     """
 

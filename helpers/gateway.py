@@ -1,6 +1,6 @@
 """O modelo WebSocket do Amazon API Gateway, rodando localmente no kernel.
 
-Introduzido no notebook 07 (Escala e gateways). O seed 000 publicou o chat no API Gateway; aqui
+Introduzido no notebook 07 (Escala e gateways). Muitos chats são publicados no API Gateway; aqui
 o mesmo modelo roda em 127.0.0.1, para ver cada peça funcionando.
 
 O modelo (documentação da AWS, "WebSocket APIs in API Gateway"):

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Gera as figuras do curso (SVG) em ``images/``: os desenhos que as notas originais (seeds)
+"""Gera as figuras do curso (SVG) em ``images/``: os desenhos que as notas de estudo originais
 traziam como imagens, refeitos aqui, com o nome prefixado pelo capítulo que os usa.
 
     python3 scripts/gerar_imagens.py          # reescreve images/NN-*.svg
@@ -10,7 +10,7 @@ Cada figura é uma função pura que devolve o texto do SVG: mesmo código, mesm
 Só SVG com texto e formas simples: sem fontes embutidas, sem nada buscado de fora; as fontes são
 as do sistema (DejaVu Sans no Linux, Verdana/Arial no Windows).
 
-| arquivo | o que mostra | seed |
+| arquivo | o que mostra | nome nas notas originais |
 |---|---|---|
 | ``01-http-requisicao-resposta.svg`` | o cliente pergunta, o servidor responde | "HTTP Protocol" |
 | ``03-chat-http-polling.svg`` | chat sobre HTTP: perguntar de novo e de novo | "Real-time Chat HTTP" |

@@ -19,9 +19,9 @@ from helpers.costcalc import (
 )
 
 
-def test_the_seeds_example_is_180_requests_per_minute():
+def test_the_chapter_03_example_is_180_requests_per_minute():
     assert requests_per_minute(3, 1) == 180
-    assert requests_per_minute(3, 2) == 90  # o setInterval de 2000 ms do seed
+    assert requests_per_minute(3, 2) == 90  # o setInterval de 2000 ms do capítulo 03
 
 
 def test_hpbns_example_is_about_167_requests_per_second():
@@ -64,7 +64,7 @@ def test_summary_rows_for_the_hpbn_example():
     assert rows["pior atraso"] == "60 s"
 
 
-def test_the_widget_starts_with_the_seeds_example_and_has_a_stable_repr():
+def test_the_widget_starts_with_the_chapter_03_example_and_has_a_stable_repr():
     calc = CostCalculator()
     assert (calc.clients.value, calc.interval.value) == (3, 1.0)
     assert repr(calc) == "CostCalculator(clientes=3, intervalo=1 s, header=800 B → 180 req/min)"

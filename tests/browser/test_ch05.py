@@ -211,7 +211,7 @@ def test_what_the_user_types_in_one_box_appears_in_the_other(page, run_notebook_
 
 def test_notebook_05_draws_the_flow_and_fills_the_boxes(page, run_notebook_in_lab):
     run_notebook_in_lab(page, "05-chat.ipynb", timeout_ms=120_000)
-    fluxo = diagram_titled(page, "O Fluxo do seed: envia → guarda no banco → empurra para todos")
+    fluxo = diagram_titled(page, "O fluxo clássico: envia → guarda no banco → empurra para todos")
     # Ana: send + INSERT + 3 message; Bruno: typing + 2 typing, send + INSERT + 3; Carla: 2 × (send + INSERT + 3)
     wait_for_count(fluxo.locator("g.msg.arrow"), 23)
     inserts = fluxo.locator("g.msg.arrow text", has_text="INSERT #")
