@@ -99,6 +99,8 @@ def recommend(answers: dict[str, str]) -> Recommendation:
         return Recommendation("long-polling", tuple(reasons))
     reasons.append("só o servidor fala, com frequência: um fluxo HTTP aberto (text/event-stream) "
                    "basta, com reconexão automática no navegador (EventSource)")
+    reasons.append("atenção: no HTTP/1.1 o navegador abre no máximo 6 conexões por origem, somando "
+                   "as abas, e cada EventSource ocupa uma; sirva por HTTP/2 (capítulo 07)")
     if a["direction"] == "both":
         reasons.append("o cliente fala pouco: um POST comum quando precisar")
     return Recommendation("sse", tuple(reasons))

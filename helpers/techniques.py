@@ -35,7 +35,7 @@ import aiohttp
 from aiohttp import web
 
 from .broker import orphan_watch
-from .chatapi import ROOM, ChatRoom, create_app
+from .chatapi import ROOM, ChatRoom, create_app, parse_since
 from .httpdecode import RawDecoder
 from .lifecycle import Process, Registry
 from .tap import Tap
@@ -46,6 +46,7 @@ __all__ = [
     "TechniqueServer",
     "create_server_app",
     "parse_sse",
+    "resume_point",
     "percentile",
     "run_all",
     "run_technique",
@@ -69,18 +70,42 @@ def percentile(values: list[float], p: float) -> float:
 # --- servidor -------------------------------------------------------------------------------
 
 
+SSE_RETRY = web.AppKey("sse_retry_ms", int)
+SSE_HEARTBEAT = web.AppKey("sse_heartbeat_s", float)
+SSE_RESUMED = web.AppKey("sse_resumed", list)
+
+
+def resume_point(request: web.Request) -> int:
+    """De onde um fluxo SSE recomeça. Na reconexão, o ``EventSource`` do navegador manda sozinho o
+    header ``Last-Event-ID`` com o último ``id:`` que recebeu; ele vale mais que ``?since=``, que
+    é só o ponto de partida da primeira conexão (a URL é a mesma nas duas)."""
+    last_event_id = request.headers.get("Last-Event-ID", "")
+    if last_event_id:
+        return parse_since({"since": last_event_id})
+    return parse_since(request.query)
+
+
 async def sse_stream(request: web.Request) -> web.StreamResponse:
     """GET /sse?since=N: uma resposta que não termina; cada mensagem nova vira um evento."""
-    room = request.app[ROOM]
-    last = int(request.query.get("since", "0"))
+    room, app = request.app[ROOM], request.app
+    last = resume_point(request)
+    if "Last-Event-ID" in request.headers:
+        app[SSE_RESUMED].append(last)
     response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
                                            "Cache-Control": "no-cache"})
     await response.prepare(request)
+    await response.write(f"retry: {app[SSE_RETRY]}\n\n".encode())  # espera antes de reconectar
+    quiet = 0.0
     while request.transport is not None and not request.transport.is_closing():
-        for msg in await room.wait_since(last, timeout=0.5):
+        news = await room.wait_since(last, timeout=0.5)
+        for msg in news:
             data = json.dumps(msg, ensure_ascii=False)
             await response.write(f"id: {msg['id']}\ndata: {data}\n\n".encode())
             last = msg["id"]
+        quiet = 0.0 if news else quiet + 0.5
+        if quiet >= app[SSE_HEARTBEAT]:  # comentário: mantém proxies e NATs sabendo que há vida
+            await response.write(b": ainda aqui\n\n")
+            quiet = 0.0
         if room.closed:
             break
     return response
@@ -122,10 +147,16 @@ async def _counts(request: web.Request) -> web.Response:
     return web.json_response(request.app[COUNTS])
 
 
-def create_server_app() -> web.Application:
-    """A sala do capítulo 03 com SSE, WebSocket e a contagem de requisições."""
+def create_server_app(sse_retry_ms: int = 2000, sse_heartbeat_s: float = 15.0) -> web.Application:
+    """A sala do capítulo 03 com SSE, WebSocket e a contagem de requisições.
+
+    ``sse_retry_ms``: quanto o navegador espera antes de reconectar um ``EventSource`` (campo
+    ``retry:``); ``sse_heartbeat_s``: silêncio máximo de um fluxo SSE antes de um comentário."""
     app = create_app(ChatRoom(keep=100_000))
     app[COUNTS] = {}
+    app[SSE_RETRY] = sse_retry_ms
+    app[SSE_HEARTBEAT] = sse_heartbeat_s
+    app[SSE_RESUMED] = []
     app.middlewares.insert(0, _count)
     app.router.add_get("/sse", sse_stream)
     app.router.add_get("/ws", ws_stream)

@@ -1,5 +1,7 @@
 """As quatro técnicas lado a lado: o formato SSE, o percentil e uma rodada pequena de verdade."""
 
+import asyncio
+
 import aiohttp
 import pytest
 
@@ -81,3 +83,46 @@ async def test_unknown_technique_is_refused(technique_server):
     with pytest.raises(ExceptionGroup) as info:
         await run_technique(server, "pombo-correio", clients=1, messages=1, registry=reg)
     assert "técnica desconhecida" in str(info.value.exceptions[0])
+
+
+async def _read_sse(stream, until, limit: int = 200) -> tuple[list[dict], str]:
+    """Lê o fluxo até ``until(texto_lido)``; devolve os eventos e o texto cru (comentários incluídos)."""
+    raw = ""
+    async for chunk in stream.content.iter_any():
+        raw += chunk.decode()
+        if until(raw) or len(raw) > 100_000:
+            break
+    events, _ = parse_sse(raw)
+    return events, raw
+
+
+async def test_sse_sends_retry_first_and_a_heartbeat_comment_when_quiet():
+    reg = Registry()
+    server = await reg.start("sse", HttpServer(create_server_app(sse_retry_ms=1500, sse_heartbeat_s=0.5)))
+    try:
+        async with aiohttp.ClientSession(server.url) as session:
+            async with session.get("/sse") as stream:
+                _, raw = await asyncio.wait_for(_read_sse(stream, lambda t: ": ainda aqui" in t), 30)
+        assert raw.startswith("retry: 1500\n\n")
+    finally:
+        await reg.stop_all()
+
+
+async def test_sse_reconnection_resumes_from_last_event_id_not_from_the_url():
+    """O EventSource reconecta na MESMA URL (``?since=0``) e manda ``Last-Event-ID``: o servidor
+    tem de seguir o header, senão o navegador recebe tudo de novo."""
+    reg = Registry()
+    server = await reg.start("sse", HttpServer(create_server_app()))
+    try:
+        async with aiohttp.ClientSession(server.url) as session:
+            for i in range(1, 6):
+                async with session.post("/mensagens", json={"de": "Ana", "texto": f"m{i}"}) as r:
+                    assert r.status == 201
+            headers = {"Last-Event-ID": "3"}
+            async with session.get("/sse", params={"since": 0}, headers=headers) as stream:
+                events, _ = await asyncio.wait_for(_read_sse(stream, lambda t: "id: 5" in t), 30)
+            assert [e["id"] for e in events] == ["4", "5"]
+            async with session.get("/sse", headers={"Last-Event-ID": "três"}) as bad:
+                assert bad.status == 400 and "since deve ser um número" in await bad.text()
+    finally:
+        await reg.stop_all()
