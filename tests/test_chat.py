@@ -11,11 +11,11 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-import helpers.chat as chat_module
-from helpers.chat import ChatServer, build_parser, configure
-from helpers.chatproto import MAX_SIZE, MAX_TEXT
-from helpers.handshake import SAMPLE_MASK, RawWebSocket
-from helpers.wsframes import Frame, Opcode
+import helpers.chat.server as chat_module
+from helpers.chat.server import ChatServer, build_parser, configure
+from helpers.chat.protocol import MAX_SIZE, MAX_TEXT
+from helpers.protocols.handshake import SAMPLE_MASK, RawWebSocket
+from helpers.protocols.wsframes import Frame, Opcode
 
 TIMEOUT = 3
 

@@ -36,7 +36,7 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
-from helpers.chatstore import ChatStore
+from helpers.chat.store import ChatStore
 
 CLIENTS = 100
 MESSAGES = 100

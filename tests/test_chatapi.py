@@ -7,7 +7,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from helpers.chatapi import (
+from helpers.chat.httpapi import (
     MAX_BODY,
     MAX_TEXT,
     ChatRoom,
@@ -16,7 +16,7 @@ from helpers.chatapi import (
     parse_since,
     parse_wait,
 )
-from helpers.lifecycle import HttpServer, Registry
+from helpers.core.lifecycle import HttpServer, Registry
 
 # --- a sala, sem rede ------------------------------------------------------------------------
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.chatproto import (
+from helpers.chat.protocol import (
     ACTIONS,
     MAX_LIMIT,
     MAX_NICK,

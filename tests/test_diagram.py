@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from helpers.diagram import SequenceDiagram, held_label, render_svg
-from helpers.events import C2S, S2C, Closed, Connected, HttpRequest, HttpResponse, Raw
+from helpers.widgets.diagram import SequenceDiagram, held_label, render_svg
+from helpers.traffic.events import C2S, S2C, Closed, Connected, HttpRequest, HttpResponse, Raw
 
 GET = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\noi"

@@ -16,8 +16,8 @@ import dns.rdatatype
 import dns.resolver
 import pytest
 
-from helpers.diagram import SequenceDiagram
-from helpers.dns import (
+from helpers.widgets.diagram import SequenceDiagram
+from helpers.dns.server import (
     ZONE,
     DnsMessage,
     DnsServer,
@@ -30,8 +30,8 @@ from helpers.dns import (
     handle,
     make_zone,
 )
-from helpers.events import C2S, S2C
-from helpers.lifecycle import PortInUse, Registry
+from helpers.traffic.events import C2S, S2C
+from helpers.core.lifecycle import PortInUse, Registry
 
 
 def ask(name, rdtype="A", **kw):

@@ -8,9 +8,9 @@ import dns.rcode
 import dns.resolver
 import pytest
 
-from helpers.dns import ZONE, DnsServer, handle
-from helpers.dnscache import Cache, CachingResolver, cache_ttl
-from helpers.lifecycle import Registry
+from helpers.dns.server import ZONE, DnsServer, handle
+from helpers.dns.cache import Cache, CachingResolver, cache_ttl
+from helpers.core.lifecycle import Registry
 
 
 class Clock:
@@ -116,7 +116,7 @@ async def test_an_unreachable_upstream_gives_servfail_and_nothing_is_cached():
     cache = await reg.start("cache", CachingResolver(port, timeout=0.3))
     try:
         query = dns.message.make_query("chat.curso.test", "A")
-        from helpers.dns import exchange
+        from helpers.dns.server import exchange
 
         out = dns.message.from_wire(await exchange(query.to_wire(), cache.port, timeout=2.0))
         assert out.rcode() == dns.rcode.SERVFAIL and len(cache.cache) == 0
@@ -127,7 +127,7 @@ async def test_an_unreachable_upstream_gives_servfail_and_nothing_is_cached():
 async def test_closing_cancels_queries_still_waiting_for_upstream():
     reg = Registry()
     cache = await reg.start("cache", CachingResolver(9, timeout=5.0))  # porta 9: discard
-    from helpers.dns import exchange
+    from helpers.dns.server import exchange
 
     await exchange(dns.message.make_query("chat.curso.test", "A").to_wire(), cache.port, timeout=0.1)
     await reg.stop_all()

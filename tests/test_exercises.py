@@ -3,8 +3,8 @@
 import pytest
 from aiohttp import web
 
-import helpers.ch01_exercises  # noqa: F401  (registra os corretores)
-from helpers.exercises import EXERCISES, Feedback, check, check_async
+import helpers.exercises.ch01  # noqa: F401  (registra os corretores)
+from helpers.exercises.grader import EXERCISES, Feedback, check, check_async
 from solutions import ch01
 
 
@@ -71,16 +71,16 @@ def test_sync_check_refuses_async_exercises_clearly():
 
 
 def _all_solutions():
-    """Importa os corretores (helpers/chNN_exercises.py) e as soluções (tests/solutions/chNN.py)."""
+    """Importa os corretores (helpers/exercises/chNN.py) e as soluções (tests/solutions/chNN.py)."""
     import importlib
     import pathlib
     import pkgutil
 
-    import helpers
+    import helpers.exercises
 
-    for info in pkgutil.iter_modules(helpers.__path__):
-        if info.name.endswith("_exercises"):
-            importlib.import_module(f"helpers.{info.name}")
+    for info in pkgutil.iter_modules(helpers.exercises.__path__):
+        if info.name.startswith("ch"):
+            importlib.import_module(f"helpers.exercises.{info.name}")
     solutions = {}
     for path in sorted((pathlib.Path(__file__).parent / "solutions").glob("ch*.py")):
         solutions.update(importlib.import_module(f"solutions.{path.stem}").SOLUTIONS)

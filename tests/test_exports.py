@@ -1,17 +1,35 @@
-"""Cada módulo declara __all__ e o pacote reexporta o que importa aos notebooks."""
+"""Cada módulo declara __all__ e os pacotes reexportam o que importa aos notebooks."""
 
 import importlib
 import pkgutil
 
+import pytest
+
 import helpers
 
+MODULES = sorted(info.name for info in pkgutil.walk_packages(helpers.__path__, "helpers.")
+                 if not info.name.endswith("__main__"))
 
-def test_every_module_declares_all_and_its_names_exist():
-    for info in pkgutil.iter_modules(helpers.__path__):
-        module = importlib.import_module(f"helpers.{info.name}")
-        assert hasattr(module, "__all__"), f"helpers.{info.name} sem __all__"
-        for name in module.__all__:
-            assert hasattr(module, name), f"helpers.{info.name}.{name}"
+
+def test_the_package_has_subpackages_not_a_flat_list():
+    top_level = [info.name for info in pkgutil.iter_modules(helpers.__path__) if not info.ispkg]
+    assert len(top_level) <= 6, top_level  # só os atalhos de ``python -m helpers.X`` das ferramentas
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_every_module_declares_all_and_its_names_exist(name):
+    module = importlib.import_module(name)
+    assert hasattr(module, "__all__"), f"{name} sem __all__"
+    for attr in module.__all__:
+        assert hasattr(module, attr), f"{name}.{attr}"
+
+
+@pytest.mark.parametrize("name", [n for n in MODULES if importlib.import_module(n).__file__.endswith("__init__.py")])
+def test_packages_reexport_what_their_modules_define(name):
+    package = importlib.import_module(name)
+    for attr in package.__all__:
+        value = getattr(package, attr)
+        assert getattr(value, "__module__", name).startswith("helpers"), f"{name}.{attr}"
 
 
 def test_package_reexports_exist():

@@ -8,14 +8,14 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from helpers.gateway import (
+from helpers.scale.gateway import (
     GoneException,
     LocalGateway,
     ManagementApi,
     new_connection_id,
     select_route,
 )
-from helpers.lifecycle import Registry
+from helpers.core.lifecycle import Registry
 
 ROUTES = {"$connect": 1, "$disconnect": 1, "$default": 1, "sendmessage": 1}
 

@@ -5,8 +5,8 @@ import logging
 
 from websockets.asyncio.client import connect
 
-from helpers.ghosts import Blackhole, count_over_time
-from helpers.lifecycle import Registry, WebSocketServer
+from helpers.experiments.ghosts import Blackhole, count_over_time
+from helpers.core.lifecycle import Registry, WebSocketServer
 
 QUIET = logging.getLogger("tests.ghosts")
 QUIET.propagate = False

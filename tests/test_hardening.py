@@ -1,5 +1,5 @@
 """O laboratório de segurança: cada ataque funciona contra o servidor ingênuo e falha contra o
-blindado (``helpers.hardening``), no loopback."""
+blindado (``helpers.experiments.hardening``), no loopback."""
 
 import json
 import logging
@@ -8,9 +8,9 @@ import ssl
 import pytest
 from websockets.asyncio.client import connect
 
-from helpers.hardening import (ATTACKS, CHAT_SCHEMA, NAIVE, Guarded, Policy, TokenBucket, as_text,
+from helpers.experiments.hardening import (ATTACKS, CHAT_SCHEMA, NAIVE, Guarded, Policy, TokenBucket, as_text,
                                guarded_server, hardened, mural, self_signed)
-from helpers.lifecycle import Registry
+from helpers.core.lifecycle import Registry
 
 QUIET = logging.getLogger("tests.hardening")
 QUIET.propagate = False
@@ -141,8 +141,8 @@ CHAT_FALLS_FOR = {"200 mensagens de uma vez", "20 conexões do mesmo endereço",
 
 
 async def chat_outcomes(guard: bool):
-    from helpers.chat import ChatServer
-    from helpers.chatproto import MAX_SIZE
+    from helpers.chat.server import ChatServer
+    from helpers.chat.protocol import MAX_SIZE
 
     reg = Registry()
     chat = await reg.start("chat", ChatServer(origins=["http://127.0.0.1:8888"], logger=QUIET))
@@ -172,7 +172,7 @@ async def test_the_guarded_chat_still_chats_and_serves_its_page():
 
     import aiohttp
 
-    from helpers.chat import ChatServer
+    from helpers.chat.server import ChatServer
 
     page = pathlib.Path(__file__).parent.parent / "helpers" / "static" / "chat.html"
 

@@ -3,8 +3,8 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.events import C2S, S2C, HttpRequest, HttpResponse, Raw
-from helpers.httpdecode import HttpDecoder, RawDecoder
+from helpers.traffic.events import C2S, S2C, HttpRequest, HttpResponse, Raw
+from helpers.traffic.httpdecode import HttpDecoder, RawDecoder
 
 GET = b"GET /hora HTTP/1.1\r\nHost: exemplo\r\nUser-Agent: teste\r\n\r\n"
 OK = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\n12:00"

@@ -8,10 +8,10 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from helpers.lifecycle import (
+from helpers.core.lifecycle import (
     HttpServer, PortInUse, Process, Registry, Task, TcpServer, WebSocketServer, open_fds,
 )
-from helpers.tap import Tap
+from helpers.traffic.tap import Tap
 
 
 async def hello(request):

@@ -3,8 +3,8 @@ medido num subprocesso."""
 
 import xml.etree.ElementTree as ET
 
-from helpers.lifecycle import Registry
-from helpers.measure import (Figure, MeasuredServer, Progress, histogram_svg, lines_svg, open_idle,
+from helpers.core.lifecycle import Registry
+from helpers.experiments.measure import (Figure, MeasuredServer, Progress, histogram_svg, lines_svg, open_idle,
                              summary, timeline_svg)
 
 
@@ -45,6 +45,6 @@ async def test_the_measured_server_runs_apart_and_reports_its_memory_and_connect
 
 
 def test_axis_steps_are_round_numbers():
-    from helpers.measure import _nice_step
+    from helpers.experiments.measure import _nice_step
 
     assert [_nice_step(x) for x in (1.25, 10, 0.9, 3)] == [0.25, 2, 0.2, 1]

@@ -6,11 +6,11 @@ import math
 import aiohttp
 from aiohttp.test_utils import make_mocked_request
 
-from helpers.chatapi import ChatRoom, create_app
-from helpers.costcalc import requests_per_minute
-from helpers.events import C2S, S2C, HttpRequest, HttpResponse
-from helpers.lifecycle import HttpServer, Registry
-from helpers.polling import (
+from helpers.chat.httpapi import ChatRoom, create_app
+from helpers.widgets.costcalc import requests_per_minute
+from helpers.traffic.events import C2S, S2C, HttpRequest, HttpResponse
+from helpers.core.lifecycle import HttpServer, Registry
+from helpers.experiments.polling import (
     DeliveryLog,
     LatencyStats,
     PollTraffic,

@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from helpers.lifecycle import Registry, WebSocketServer
-from helpers.reconnect import Feed, ResumingClient, backoff
+from helpers.core.lifecycle import Registry, WebSocketServer
+from helpers.experiments.reconnect import Feed, ResumingClient, backoff
 
 QUIET = logging.getLogger("tests.reconnect")
 QUIET.propagate = False

@@ -1,4 +1,4 @@
-"""Slides offline (helpers.slides): nada vem da internet, a metadata de slide vale, widgets estáticos."""
+"""Slides offline (helpers.tools.slides): nada vem da internet, a metadata de slide vale, widgets estáticos."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from helpers.slides import (
+from helpers.tools.slides import (
     REVEAL_DIR,
     REVEAL_FILES,
     chapter_notebooks,
@@ -189,7 +189,7 @@ def test_cli_exports_and_reports_a_missing_file_in_portuguese(tmp_path, capsys):
 
 def test_curso_py_has_the_slides_command():
     source = (ROOT / "curso.py").read_text(encoding="utf-8")
-    assert '"slides"' in source and "helpers.slides" in source
+    assert '"slides"' in source and "helpers.tools.slides" in source
 
 
 @pytest.mark.parametrize("notebook", CHAPTERS, ids=[p.stem for p in CHAPTERS])

@@ -5,9 +5,9 @@ import asyncio
 import aiohttp
 from aiohttp import web
 
-from helpers.events import C2S, Closed, Connected, HttpRequest, HttpResponse, Raw
-from helpers.lifecycle import HttpServer, Registry, TcpServer
-from helpers.tap import Tap
+from helpers.traffic.events import C2S, Closed, Connected, HttpRequest, HttpResponse, Raw
+from helpers.core.lifecycle import HttpServer, Registry, TcpServer
+from helpers.traffic.tap import Tap
 
 
 async def hello(request):

@@ -5,8 +5,8 @@ import asyncio
 import aiohttp
 import pytest
 
-from helpers.lifecycle import HttpServer, Registry
-from helpers.techniques import (
+from helpers.core.lifecycle import HttpServer, Registry
+from helpers.scale.techniques import (
     TECHNIQUES,
     TechniqueServer,
     create_server_app,

@@ -162,8 +162,8 @@ def test_the_page_works_behind_jupyter_server_proxy(page, lab, chat_port):
 
 BOXES = '''\
 from helpers import registry
-from helpers.chat import ChatServer
-from helpers.chatwidget import ChatClient, side_by_side
+from helpers.chat.server import ChatServer
+from helpers.chat.widget import ChatClient, side_by_side
 
 chat = await registry.start("chat", ChatServer())
 ana = await registry.start("ana", ChatClient(chat.url, "Ana"))
