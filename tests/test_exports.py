@@ -24,12 +24,17 @@ def test_every_module_declares_all_and_its_names_exist(name):
         assert hasattr(module, attr), f"{name}.{attr}"
 
 
-@pytest.mark.parametrize("name", [n for n in MODULES if importlib.import_module(n).__file__.endswith("__init__.py")])
-def test_packages_reexport_what_their_modules_define(name):
+PACKAGES = [n for n in MODULES if importlib.import_module(n).__file__.endswith("__init__.py")]
+
+
+@pytest.mark.parametrize("name", ["helpers", *PACKAGES])
+def test_packages_reexport_only_names_their_modules_export(name):
     package = importlib.import_module(name)
-    for attr in package.__all__:
-        value = getattr(package, attr)
-        assert getattr(value, "__module__", name).startswith("helpers"), f"{name}.{attr}"
+    inner = set()
+    for info in pkgutil.iter_modules(package.__path__, f"{name}."):
+        if not info.name.endswith("__main__"):
+            inner |= set(getattr(importlib.import_module(info.name), "__all__", []))
+    assert set(package.__all__) <= inner, sorted(set(package.__all__) - inner)
 
 
 def test_package_reexports_exist():

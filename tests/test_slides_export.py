@@ -189,7 +189,7 @@ def test_cli_exports_and_reports_a_missing_file_in_portuguese(tmp_path, capsys):
 
 def test_curso_py_has_the_slides_command():
     source = (ROOT / "curso.py").read_text(encoding="utf-8")
-    assert '"slides"' in source and "helpers.tools.slides" in source
+    assert '"slides"' in source and "helpers.slides" in source
 
 
 @pytest.mark.parametrize("notebook", CHAPTERS, ids=[p.stem for p in CHAPTERS])
