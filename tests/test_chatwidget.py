@@ -8,7 +8,8 @@ import pytest
 
 import helpers.chat.widget as chatwidget
 from helpers.chat.server import ChatServer
-from helpers.chat.widget import ChatBox, ChatClient, box_svg, frame_label, resolve_url, side_by_side
+from helpers.chat.protocol import frame_label
+from helpers.chat.widget import ChatBox, ChatClient, box_svg, resolve_url, side_by_side
 from helpers.traffic.events import C2S, S2C
 from helpers.protocols.handshake import SAMPLE_MASK
 from helpers.traffic.wsdecode import WsDecoder

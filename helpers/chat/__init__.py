@@ -3,11 +3,11 @@
 ``python -m helpers.chat`` roda o servidor fora do notebook (modo sala de aula).
 """
 
-from .protocol import MAX_SIZE, BadMessage, origin_allowed, parse
+from .protocol import MAX_SIZE, BadMessage, frame_label, origin_allowed, parse
 from .server import ChatServer
 from .store import SCHEMA, ChatStore
 from .httpapi import ChatRoom, create_app, messages
-from .widget import ChatClient, frame_label, side_by_side
+from .widget import ChatClient, side_by_side
 
 __all__ = [
     "BadMessage",

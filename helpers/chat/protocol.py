@@ -1,9 +1,13 @@
-"""O protocolo do chat: mensagens JSON com um campo ``action``, validadas por funções puras.
+"""O protocolo do chat, nos dois sentidos: mensagens JSON construídas e validadas por funções puras.
 
-Introduzido no notebook 05 (Chat ao vivo). Nada de rede aqui: texto entra, um ``Request``
-validado (ou um ``BadMessage`` com a explicação em português) sai. O servidor
-(``helpers.chat.server``) só move bytes e chama estas funções; os testes (``tests/test_chatproto.py``)
-não abrem nenhum socket.
+Introduzido no notebook 05 (Chat ao vivo). Nada de rede aqui. Cliente → servidor: ``parse``
+recebe o texto e devolve um ``Request`` validado (ou levanta ``BadMessage`` com a explicação em
+português); ``join_request``, ``send_request``... montam essas mensagens. Servidor → cliente:
+``welcome_event``, ``message_event``... montam cada evento, ``parse_event`` lê um evento recebido.
+``label`` resume uma mensagem para o diagrama de sequência; ``LIMITS`` são os limites que o
+servidor, o widget e a página do navegador usam (o JavaScript os recebe daqui, não os repete).
+O servidor (``helpers.chat.server``) e o cliente (``helpers.chat.widget``) só movem bytes e
+chamam estas funções; os testes (``tests/test_chatproto.py``) não abrem nenhum socket.
 
 Cliente → servidor (o campo ``action`` escolhe a rota, como o ``$request.body.action`` do API
 Gateway no capítulo 07)::
@@ -33,28 +37,56 @@ import json
 from dataclasses import dataclass, fields
 from urllib.parse import urlsplit
 
+from ..protocols.wsframes import Opcode
+from ..traffic.wsdecode import WsFrame
+
 __all__ = [
     "ACTIONS",
+    "EVENTS",
+    "LIMITS",
     "MAX_LIMIT",
     "MAX_NICK",
     "MAX_SIZE",
     "MAX_TEXT",
     "PAGE",
+    "TYPING_EVERY",
+    "TYPING_SHOWN",
     "BadMessage",
     "Request",
+    "ack_event",
     "encode",
-    "error",
+    "error_event",
+    "frame_label",
     "history_pages",
+    "history_request",
+    "join_request",
+    "label",
+    "leave_request",
+    "message_event",
     "origin_allowed",
     "parse",
+    "parse_event",
+    "presence_event",
+    "send_request",
+    "typing_event",
+    "typing_request",
+    "welcome_event",
 ]
 
-ACTIONS = ("join", "send", "history", "typing", "leave")
+ACTIONS = ("join", "send", "history", "typing", "leave")  # cliente → servidor
+EVENTS = ("welcome", "history", "message", "presence", "typing", "ack", "error")  # servidor → cliente
 MAX_TEXT = 500  # caracteres por mensagem (o mesmo limite da API HTTP do capítulo 03)
 MAX_NICK = 40  # caracteres num apelido
 MAX_LIMIT = 500  # mensagens por pedido de histórico
 PAGE = 200  # mensagens por frame de histórico (200 × ~2 KB cabe no 1 MiB padrão do cliente)
 MAX_SIZE = 8 * 1024  # bytes por mensagem recebida; acima disso o websockets fecha com 1009
+TYPING_EVERY = 1.5  # segundos: um cliente manda no máximo um "typing" a cada TYPING_EVERY
+TYPING_SHOWN = 2.0  # segundos que "fulano está digitando…" fica na tela
+
+# O que os clientes no navegador precisam saber (a caixa do notebook recebe por um trait do
+# widget; a página do chat, num atributo que o servidor preenche): o JavaScript não repete números.
+LIMITS = {"max_text": MAX_TEXT, "max_nick": MAX_NICK,
+          "typing_every_ms": round(TYPING_EVERY * 1000), "typing_shown_ms": round(TYPING_SHOWN * 1000)}
 
 _EXAMPLE = '{"action": "send", "text": "Oi!"}'
 
@@ -155,12 +187,48 @@ def parse(raw: str | bytes) -> Request:
     return Request(action)
 
 
-def error(message: str, action: str | None = None) -> dict:
-    """O evento de erro que só quem errou recebe."""
-    event = {"type": "error", "error": message}
-    if action is not None:
-        event["action"] = action
-    return event
+# --- cliente → servidor: montar ---------------------------------------------------------------
+
+
+def join_request(nick: str, *, since: int | None = None, token: str | None = None,
+                 client: str | None = None) -> dict:
+    """Entrar na sala (``since``: receber tudo depois deste id; ``client``: id para reenvios)."""
+    request = {"action": "join", "nick": nick}
+    optional = {"since": since, "token": token, "client": client}
+    request.update((k, v) for k, v in optional.items() if v is not None)
+    return request
+
+
+def send_request(text: str, seq: int | None = None) -> dict:
+    request = {"action": "send", "text": text}
+    if seq is not None:
+        request["seq"] = seq
+    return request
+
+
+def history_request(since: int = 0, limit: int = MAX_LIMIT) -> dict:
+    return {"action": "history", "since": since, "limit": limit}
+
+
+def typing_request() -> dict:
+    return {"action": "typing"}
+
+
+def leave_request() -> dict:
+    return {"action": "leave"}
+
+
+# --- servidor → cliente: montar (um construtor por evento) -------------------------------------
+
+
+def welcome_event(nick: str, online: list[str], last_id: int) -> dict:
+    """Só para quem entrou: o apelido aceito, quem está na sala, o id da última mensagem."""
+    return {"type": "welcome", "nick": nick, "online": online, "last_id": last_id}
+
+
+def message_event(message: dict) -> dict:
+    """Uma mensagem guardada (``id``, ``ts``, ``nick``, ``text``), para todos."""
+    return {"type": "message", **message}
 
 
 def history_pages(messages: list[dict], page: int = PAGE) -> list[dict]:
@@ -170,9 +238,98 @@ def history_pages(messages: list[dict], page: int = PAGE) -> list[dict]:
             for i, chunk in enumerate(chunks)]
 
 
+def presence_event(online: list[str], *, joined: str | None = None, left: str | None = None) -> dict:
+    """Quem está na sala agora, e quem acabou de entrar (``joined``) ou sair (``left``)."""
+    event = {"type": "presence", "online": online}
+    if joined is not None:
+        event["joined"] = joined
+    if left is not None:
+        event["left"] = left
+    return event
+
+
+def typing_event(nick: str) -> dict:
+    return {"type": "typing", "nick": nick}
+
+
+def ack_event(seq: int, message_id: int) -> dict:
+    """O recibo de uma mensagem numerada (``seq`` do cliente → ``id`` no banco)."""
+    return {"type": "ack", "seq": seq, "id": message_id}
+
+
+def error_event(message: str, action: str | None = None) -> dict:
+    """O evento de erro que só quem errou recebe."""
+    event = {"type": "error", "error": message}
+    if action is not None:
+        event["action"] = action
+    return event
+
+
 def encode(event: dict) -> str:
     """JSON compacto, com acentos como estão ("Olá", não "Ol\\u00e1")."""
     return json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+
+
+# --- servidor → cliente: ler --------------------------------------------------------------------
+
+
+def parse_event(raw: str | bytes) -> dict:
+    """Lê um evento do servidor; levanta ``BadMessage`` se não for um evento do chat."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise BadMessage("O servidor mandou algo que não é JSON.") from None
+    if not isinstance(data, dict) or data.get("type") not in EVENTS:
+        raise BadMessage(f"O servidor mandou um evento desconhecido: {_shown(data)}.")
+    return data
+
+
+# --- rótulos para o diagrama de sequência -------------------------------------------------------
+
+
+def _quote(text: str, limit: int = 18) -> str:
+    text = text.replace("\n", "⏎")
+    return '"' + (text if len(text) <= limit else text[: limit - 1] + "…") + '"'
+
+
+def label(data: dict) -> str | None:
+    """Rótulo curto de uma mensagem do chat (um sentido ou outro), ou ``None`` se não for do chat.
+
+    ``send "Oi, turma!"``, ``message #3 Ana: "Oi"``, ``history (2)``, ``presence +Ana``...
+    """
+    if "action" in data:
+        action = str(data["action"])
+        if action == "send" and isinstance(data.get("text"), str):
+            return f"send {_quote(data['text'])}"
+        if action == "join" and isinstance(data.get("nick"), str):
+            return f"join {data['nick']}"
+        return action[:12]
+    kind = data.get("type")
+    if kind == "message":
+        return f"message #{data.get('id')} {data.get('nick')}: {_quote(str(data.get('text')), 12)}"
+    if kind == "history":
+        return f"history ({len(data.get('messages', []))})"
+    if kind == "presence":
+        who = data.get("joined") or data.get("left")
+        return f"presence {'+' if 'joined' in data else '−'}{who}"
+    if kind == "typing":
+        return f"typing {data.get('nick')}"
+    return kind if isinstance(kind, str) else None
+
+
+def frame_label(event) -> str | None:
+    """Rótulo de um frame do chat para o diagrama (``None``: o rótulo padrão do tap).
+
+    ``send "Oi, turma!" · 44 B``, ``message #3 Ana: "Oi" · 83 B``, ``history (2) · 170 B``...
+    """
+    if not isinstance(event, WsFrame) or event.opcode != Opcode.TEXT or not event.fin:
+        return None
+    try:
+        data = json.loads(event.content)
+    except ValueError:
+        return None
+    text = label(data) if isinstance(data, dict) else None
+    return None if text is None else f"{text} · {event.size} B"
 
 
 def origin_allowed(origin: str | None, host: str | None, allowed: frozenset[str] | set[str] = frozenset()) -> bool:

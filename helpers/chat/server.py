@@ -30,6 +30,7 @@ import socket
 import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from html import escape
 from urllib.parse import urlsplit
 
 from websockets.asyncio.server import ServerConnection, broadcast
@@ -37,7 +38,22 @@ from websockets.exceptions import ConnectionClosedError
 
 from ..core.cli import ArgumentParser, RawHelpFormatter
 from ..core.lifecycle import LOOPBACK, WebSocketServer
-from .protocol import MAX_SIZE, BadMessage, Request, encode, error, history_pages, origin_allowed, parse
+from .protocol import (
+    LIMITS,
+    MAX_SIZE,
+    BadMessage,
+    Request,
+    ack_event,
+    encode,
+    error_event,
+    history_pages,
+    message_event,
+    origin_allowed,
+    parse,
+    presence_event,
+    typing_event,
+    welcome_event,
+)
 from .store import ChatStore
 
 __all__ = ["DEFAULT_PORT", "ChatServer", "Settings", "build_parser", "configure", "main", "push"]
@@ -66,7 +82,7 @@ class ChatServer:
     """O chat como recurso do registro: ``await registry.start("chat", ChatServer("dados/chat.sqlite3"))``.
 
     ``token``: se dado, o ``join`` precisa trazê-lo (modo sala de aula). ``origins``: origens
-    aceitas além da mesma origem (ver ``chatproto.origin_allowed``). ``on_store``: função
+    aceitas além da mesma origem (ver ``protocol.origin_allowed``). ``on_store``: função
     chamada com cada mensagem guardada (o notebook desenha o INSERT no diagrama).
     """
 
@@ -91,7 +107,7 @@ class ChatServer:
                 try:
                     await self.route(ws, parse(raw))
                 except BadMessage as problem:                   # só quem errou fica sabendo
-                    push([ws], error(str(problem), problem.action))
+                    push([ws], error_event(str(problem), problem.action))
         except ConnectionClosedError:
             pass                                                # caiu sem o CLOSE, ou quebrou o protocolo
         finally:
@@ -109,15 +125,15 @@ class ChatServer:
             if msg is not None:                                     # (None: reenvio de algo já guardado)
                 if self.on_store:
                     self.on_store(msg)
-                push(self.online, {"type": "message", **msg})       # 2. empurra para todos
+                push(self.online, message_event(msg))               # 2. empurra para todos
             if client and req.seq:  # quem numera as mensagens ganha um recibo (e pode reenviar sem medo)
                 stored = msg or self.store.find(client, req.seq)
-                push([ws], {"type": "ack", "seq": req.seq, "id": stored["id"]})
+                push([ws], ack_event(req.seq, stored["id"]))
         elif req.action == "history":
             for page in history_pages(self.store.since(req.since, req.limit)):
                 push([ws], page)
         elif req.action == "typing":
-            push([c for c in self.online if c is not ws], {"type": "typing", "nick": nick})
+            push([c for c in self.online if c is not ws], typing_event(nick))
         elif req.action == "leave":
             self.unregister(ws)
             await ws.close(1000, "até logo")
@@ -127,23 +143,23 @@ class ChatServer:
             raise BadMessage(f"Você já entrou como {self.online[ws]!r}.", "join")
         if self.token is not None and not hmac.compare_digest(
                 (req.token or "").encode(), self.token.encode()):
-            push([ws], error("Token inválido ou ausente: peça o token a quem abriu a sala.", "join"))
+            push([ws], error_event("Token inválido ou ausente: peça o token a quem abriu a sala.", "join"))
             await ws.close(1008, "token inválido")  # 1008: violação de política
             return
         self.online[ws] = req.nick                              # registrar
         if req.client:
             self.clients[ws] = req.client
         missed = self.store.recent() if req.since is None else self.store.since(req.since)
-        push([ws], {"type": "welcome", "nick": req.nick, "online": self.nicks(), "last_id": self.store.last_id})
+        push([ws], welcome_event(req.nick, self.nicks(), self.store.last_id))
         for page in history_pages(missed):                      # histórico antes de qualquer novidade
             push([ws], page)
-        push([c for c in self.online if c is not ws], {"type": "presence", "online": self.nicks(), "joined": req.nick})
+        push([c for c in self.online if c is not ws], presence_event(self.nicks(), joined=req.nick))
 
     def unregister(self, ws: ServerConnection) -> None:
         self.clients.pop(ws, None)
         nick = self.online.pop(ws, None)                        # remover
         if nick is not None:
-            push(self.online, {"type": "presence", "online": self.nicks(), "left": nick})
+            push(self.online, presence_event(self.nicks(), left=nick))
 
     def nicks(self) -> list[str]:
         return list(self.online.values())
@@ -155,7 +171,10 @@ class ChatServer:
         path = urlsplit(request.path).path
         if path in PAGES:
             name, content_type = PAGES[path]
-            response = conn.respond(200, (_STATIC / name).read_text(encoding="utf-8"))
+            body = (_STATIC / name).read_text(encoding="utf-8")
+            if name == "chat.html":  # os limites do protocolo chegam à página por aqui
+                body = body.replace("__LIMITES__", escape(encode(LIMITS)))
+            response = conn.respond(200, body)
             del response.headers["Content-Type"]
             response.headers["Content-Type"] = content_type
             response.headers["Cache-Control"] = "no-store"

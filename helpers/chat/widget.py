@@ -18,13 +18,13 @@ sai)::
     await ana.send("Oi, turma!")
     await ana.wait_for_text("Oi, turma!")        # espera (com limite) a mensagem voltar
 
-``frame_label`` resume um frame do chat para o diagrama de sequência (``send "Oi" · 38 B``).
+O que vai e vem pela conexão (mensagens, eventos, limites, rótulos do diagrama) é o protocolo,
+em ``helpers.chat.protocol``; aqui não há nenhum JSON montado à mão.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import pathlib
 import textwrap
@@ -38,16 +38,26 @@ import traitlets
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from .protocol import encode
 from ..core.lifecycle import Task
+from .protocol import (
+    LIMITS,
+    TYPING_SHOWN,
+    BadMessage,
+    encode,
+    history_request,
+    join_request,
+    leave_request,
+    parse_event,
+    send_request,
+    typing_request,
+)
 
-__all__ = ["ChatBox", "ChatClient", "box_svg", "frame_label", "resolve_url", "side_by_side"]
+__all__ = ["ChatBox", "ChatClient", "box_svg", "resolve_url", "side_by_side"]
 
 _STATIC = pathlib.Path(__file__).parent.parent / "static"
 log = logging.getLogger("curso.chatwidget")
 
 MAX_LINES = 200  # linhas guardadas em cada caixa (as mais antigas saem)
-TYPING_SHOWN = 2.0  # segundos que "fulano está digitando…" fica na tela
 
 
 def resolve_url(url: str, token: str | None = None) -> tuple[str, str | None]:
@@ -124,6 +134,7 @@ class ChatBox(anywidget.AnyWidget):
     lines = traitlets.List(traitlets.Dict()).tag(sync=True)
     typing = traitlets.Unicode("").tag(sync=True)
     svg = traitlets.Unicode("").tag(sync=True)  # desenho estático (exportação sem kernel)
+    limits = traitlets.Dict(LIMITS).tag(sync=True)  # do protocolo: o JavaScript não repete números
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
@@ -207,13 +218,8 @@ class ChatClient:
         self._reader = Task(self._read(self.ws))
         self._reader.name = f"chat {self.nick}"
         await self._reader.start()
-        join = {"action": "join", "nick": self.nick}
-        if since is not None:
-            join["since"] = since
-        if self.token is not None:
-            join["token"] = self.token
         welcomes = self._count("welcome")
-        await self.ws.send(encode(join))
+        await self.ws.send(encode(join_request(self.nick, since=since, token=self.token)))
         await self.wait(lambda: self._count("welcome") > welcomes or self.close_code is not None, 5)
         if self.close_code is not None:
             reason = next((e["error"] for e in reversed(self.events) if e["type"] == "error"), "")
@@ -248,13 +254,13 @@ class ChatClient:
     # --- o que o aluno (ou o notebook) faz ----------------------------------------------------
 
     async def send(self, text: str) -> None:
-        await self._send_event({"action": "send", "text": text})
+        await self._send_event(send_request(text))
 
     async def send_typing(self) -> None:
-        await self._send_event({"action": "typing"})
+        await self._send_event(typing_request())
 
     async def history(self, since: int = 0, limit: int = 50) -> None:
-        await self._send_event({"action": "history", "since": since, "limit": limit})
+        await self._send_event(history_request(since, limit))
 
     async def send_raw(self, data: str | bytes) -> None:
         """Manda qualquer coisa, sem validar (para ver como o servidor reage a entrada ruim)."""
@@ -263,7 +269,7 @@ class ChatClient:
         await self.ws.send(data)
 
     async def leave(self) -> None:
-        await self._send_event({"action": "leave"})
+        await self._send_event(leave_request())
         await self.wait(lambda: self.close_code is not None, 2)
 
     async def _send_event(self, event: dict) -> None:
@@ -303,7 +309,10 @@ class ChatClient:
         try:
             async with asyncio.timeout(self.lifetime):  # nada fica aberto para sempre
                 async for raw in ws:
-                    self._receive(json.loads(raw))
+                    try:
+                        self._receive(parse_event(raw))
+                    except BadMessage as problem:
+                        self._show({"kind": "error", "text": str(problem)})
         except ConnectionClosed:
             pass
         except TimeoutError:
@@ -389,50 +398,3 @@ class ChatClient:
 def side_by_side(*clients: ChatClient) -> ipywidgets.HBox:
     """As caixas lado a lado (quebram a linha se a tela for estreita)."""
     return ipywidgets.HBox([c.box for c in clients], layout=ipywidgets.Layout(flex_flow="row wrap"))
-
-
-# --- rótulos para o diagrama -----------------------------------------------------------------------
-
-
-def _quote(text: str, limit: int = 18) -> str:
-    text = text.replace("\n", "⏎")
-    return '"' + (text if len(text) <= limit else text[: limit - 1] + "…") + '"'
-
-
-def frame_label(event) -> str | None:
-    """Rótulo curto de um frame do chat para o diagrama (``None``: o rótulo padrão do tap).
-
-    ``send "Oi, turma!" · 44 B``, ``message #3 Ana: "Oi" · 83 B``, ``history (2) · 170 B``...
-    """
-    from ..traffic.wsdecode import WsFrame
-    from ..protocols.wsframes import Opcode
-
-    if not isinstance(event, WsFrame) or event.opcode != Opcode.TEXT or not event.fin:
-        return None
-    try:
-        data = json.loads(event.content)
-    except ValueError:
-        return None
-    if not isinstance(data, dict):
-        return None
-    size = f" · {event.size} B"
-    if "action" in data:
-        action = str(data["action"])
-        if action == "send" and isinstance(data.get("text"), str):
-            return f"send {_quote(data['text'])}{size}"
-        if action == "join" and isinstance(data.get("nick"), str):
-            return f"join {data['nick']}{size}"
-        return f"{action[:12]}{size}"
-    kind = data.get("type")
-    if kind == "message":
-        return f"message #{data.get('id')} {data.get('nick')}: {_quote(str(data.get('text')), 12)}{size}"
-    if kind == "history":
-        return f"history ({len(data.get('messages', []))}){size}"
-    if kind == "presence":
-        who = data.get("joined") or data.get("left")
-        return f"presence {'+' if 'joined' in data else '−'}{who}{size}"
-    if kind == "typing":
-        return f"typing {data.get('nick')}{size}"
-    if kind == "error":
-        return f"error{size}"
-    return f"{kind}{size}" if isinstance(kind, str) else None
