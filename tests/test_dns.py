@@ -240,7 +240,7 @@ async def test_each_datagram_becomes_an_arrow_on_the_sequence_diagram():
     server = await reg.start("dns", DnsServer(ZONE))
     try:
         diagram = SequenceDiagram(["cliente"], server="servidor DNS")
-        server.draw_on(diagram, "servidor DNS", "cliente")
+        diagram.follow(server, client="cliente")
         query = dns.message.make_query("nao-existe.curso.test", "A")
         await exchange(query.to_wire(), server.port)
         assert [(m["src"], m["label"], m["kind"]) for m in diagram.messages] == [
@@ -337,14 +337,17 @@ def test_the_command_line_reports_a_busy_port_in_portuguese():
     assert out.returncode == 1 and "já está em uso" in out.stderr
 
 
-def test_a_server_draws_on_one_diagram_at_a_time():
+def test_a_diagram_follows_a_dns_server_like_a_tap_and_can_stop():
     server = DnsServer(ZONE)
     first, second = SequenceDiagram(), SequenceDiagram()
-    server.draw_on(first, "servidor", "cliente")
-    server.draw_on(second, "servidor", "cliente")
+    first.follow(server, client="cliente")
+    second.follow(server, client="resolvedor", server="autoritativo")
     query = dns.message.make_query("chat.curso.test", "A").to_wire()
     server._emit(DnsMessage(1, C2S, 0.0, query))
-    assert (first.arrows, second.arrows) == (0, 1)
-    server.stop_drawing()
+    assert (first.arrows, second.arrows) == (1, 1)
+    assert second.messages[0]["src"] == "resolvedor" and second.messages[0]["dst"] == "autoritativo"
+    first.unfollow(server)
     server._emit(DnsMessage(2, C2S, 0.0, query))
-    assert second.arrows == 1 and len(server._subscribers) == 0
+    assert (first.arrows, second.arrows) == (1, 2)
+    second.unfollow()
+    assert len(server._subscribers) == 0

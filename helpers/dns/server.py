@@ -13,7 +13,8 @@ Teoria de operação
   RFC 2308 §3). ``handle(zone, datagram)`` embrulha: bytes entram, bytes saem, ou ``None``
   quando nem o cabeçalho dá para ler. Sem rede e sem relógio: fácil de testar.
 * ``DnsServer`` só move datagramas (``asyncio.DatagramProtocol``) e anota cada um como um evento
-  ``DnsMessage``, que alimenta o diagrama de sequência e a contagem de consultas recebidas.
+  ``DnsMessage``, que alimenta a contagem de consultas recebidas e o diagrama de sequência
+  (``diagrama.follow(servidor, client="cliente", server="servidor DNS")``, como com o tap).
 * ``dissect(wire)`` separa uma mensagem em campos, byte a byte (RFC 1035 §4.1), escrito à mão
   porque é a lição; os testes conferem o resultado contra o parser do dnspython.
 * ``python3 curso.py dns --port 5353`` roda o mesmo servidor fora do notebook, para o ``dig``.
@@ -264,7 +265,6 @@ class DatagramServer:
         self._transport: asyncio.DatagramTransport | None = None
         self._tasks: set[asyncio.Task] = set()
         self._ids = itertools.count(1)
-        self._stop_drawing: Callable[[], None] = lambda: None
 
     def respond(self, data: bytes, peer: str) -> Reply | Awaitable[Reply]:
         raise NotImplementedError
@@ -294,26 +294,6 @@ class DatagramServer:
         """Chama ``callback(evento)`` a cada datagrama; devolve a função que cancela."""
         self._subscribers.append(callback)
         return lambda: self._subscribers.remove(callback) if callback in self._subscribers else None
-
-    def draw_on(self, diagram, lane: str, peer: str) -> None:
-        """Desenha cada datagrama no ``diagram`` (um ``SequenceDiagram``): ``lane`` é a raia
-        deste servidor, ``peer`` a de quem pergunta. Clicar na seta mostra os bytes.
-
-        Um servidor desenha num diagrama por vez: chamar de novo troca de diagrama, e os
-        anteriores ficam como estavam.
-        """
-
-        def on_event(ev: DnsMessage) -> None:
-            src, dst = (peer, lane) if ev.direction == C2S else (lane, peer)
-            diagram.add(src, dst, ev.summary, ev.data, "error" if ev.is_error else "msg")
-
-        self.stop_drawing()
-        self._stop_drawing = self.subscribe(on_event)
-
-    def stop_drawing(self) -> None:
-        """Para de desenhar no diagrama de ``draw_on`` (o desenho fica como está)."""
-        self._stop_drawing()
-        self._stop_drawing = lambda: None
 
     @property
     def received(self) -> int:

@@ -1,8 +1,20 @@
 """O tráfego gravado: o tap (relay TCP), os eventos que ele produz, os decodificadores de HTTP e WebSocket, o pcap.
 """
 
-from .events import C2S, S2C, Closed, Connected, Event, HttpRequest, HttpResponse, Raw, hexdump, visible_text
-from .httpdecode import Decoder, HttpDecoder, RawDecoder
+from .events import (
+    C2S,
+    S2C,
+    Closed,
+    Connected,
+    Decoder,
+    Event,
+    HttpRequest,
+    HttpResponse,
+    Raw,
+    hexdump,
+    visible_text,
+)
+from .httpdecode import HttpDecoder, RawDecoder
 from .wsdecode import WsDecoder, WsFrame, close_meaning
 from .tap import Chunk, Tap
 from .pcap import write_pcap

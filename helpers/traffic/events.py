@@ -1,32 +1,43 @@
-"""Eventos de tráfego: o que o tap vê passar, já com nome.
+"""Eventos de tráfego: o que o tap vê passar, já com nome, e a interface de quem os produz.
 
 Introduzido no notebook 01. Pequenas classes imutáveis, no espírito de ``h11._events``: cada
-decodificador (HTTP aqui; frames WebSocket no capítulo 04; DNS no 02) transforma bytes em
-eventos destes tipos, e os widgets só desenham eventos.
+decodificador (``Decoder``: HTTP em ``httpdecode``; frames WebSocket no capítulo 04; DNS no 02)
+transforma bytes em eventos destes tipos, e os widgets só desenham eventos.
+
+Cada evento diz como quer ser desenhado, para que o diagrama não precise conhecer os tipos:
+``summary`` (o rótulo), ``is_error`` (seta vermelha), ``arrow`` (``"msg"``, ``"tcp"`` para abrir
+e fechar conexão, ``"raw"`` para bytes não decodificados) e ``reply_to`` (a requisição que uma
+resposta responde, que o decodificador HTTP preenche: assim o diagrama vê quanto tempo uma
+requisição ficou segurada, no long polling).
 
 Direções: ``C2S`` (cliente → servidor) e ``S2C`` (servidor → cliente).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import ClassVar
+import logging
+from dataclasses import dataclass, field
+from typing import ClassVar, Protocol
 
 __all__ = [
     "C2S",
     "S2C",
     "Closed",
     "Connected",
+    "Decoder",
     "Event",
     "HttpRequest",
     "HttpResponse",
     "Raw",
     "hexdump",
+    "safe_feed",
     "visible_text",
 ]
 
 C2S = "c2s"
 S2C = "s2c"
+
+log = logging.getLogger("curso.tap")
 
 
 @dataclass(frozen=True)
@@ -37,7 +48,9 @@ class Event:
     direction: str
     t: float
     data: bytes = b""
+    reply_to: Event | None = field(default=None, compare=False, repr=False, kw_only=True)
     kind: ClassVar[str] = "event"
+    arrow: ClassVar[str] = "msg"
 
     @property
     def size(self) -> int:
@@ -47,12 +60,22 @@ class Event:
     def summary(self) -> str:
         return self.kind
 
+    @property
+    def is_error(self) -> bool:
+        return False
+
+    @property
+    def ended(self) -> float:
+        """O instante em que o último byte deste evento passou."""
+        return self.t
+
 
 @dataclass(frozen=True)
 class Connected(Event):
     """O cliente abriu uma conexão TCP (o tap aceitou e conectou ao servidor)."""
 
     kind: ClassVar[str] = "connected"
+    arrow: ClassVar[str] = "tcp"
 
     @property
     def summary(self) -> str:
@@ -64,6 +87,7 @@ class Closed(Event):
     """A conexão TCP terminou; ``direction`` diz quem fechou primeiro."""
 
     kind: ClassVar[str] = "closed"
+    arrow: ClassVar[str] = "tcp"
 
     @property
     def summary(self) -> str:
@@ -92,6 +116,10 @@ class HttpRequest(Event):
         return self.size - len(self.body) if self.size >= len(self.body) else self.size
 
     @property
+    def ended(self) -> float:
+        return self.t_end or self.t
+
+    @property
     def summary(self) -> str:
         return f"{self.method} {self.target}"
 
@@ -110,10 +138,15 @@ class HttpResponse(Event):
 
     header = HttpRequest.header
     head_size = HttpRequest.head_size
+    ended = HttpRequest.ended
 
     @property
     def summary(self) -> str:
         return f"{self.status} {self.reason} · {self.size} B".replace("  ", " ")
+
+    @property
+    def is_error(self) -> bool:
+        return self.status >= 400
 
 
 @dataclass(frozen=True)
@@ -122,10 +155,37 @@ class Raw(Event):
 
     note: str = ""
     kind: ClassVar[str] = "raw"
+    arrow: ClassVar[str] = "raw"
 
     @property
     def summary(self) -> str:
         return f"bytes crus · {self.size} B"
+
+
+class Decoder(Protocol):
+    """Interface dos decodificadores do tap: um por conexão.
+
+    ``feed(direction, data, t)`` recebe os bytes que passaram (``b""`` = fim da direção) e
+    devolve a lista de eventos que ficaram completos.
+    """
+
+    def feed(self, direction: str, data: bytes, t: float) -> list[Event]: ...
+
+
+def safe_feed(decoder: Decoder, conn: int, direction: str, data: bytes, t: float) -> list[Event]:
+    """A rede de segurança de todo decodificador: um erro dele vira um evento ``Raw``, nunca
+    uma exceção para o relay (que continua repassando os bytes como se nada tivesse acontecido).
+
+    Se o decodificador tiver ``recover(direction, data)``, ele se marca como quebrado naquela
+    direção e devolve os bytes que estava guardando, para aparecerem no ``Raw``.
+    """
+    try:
+        return decoder.feed(direction, data, t)
+    except Exception as exc:
+        log.exception("decoder failed")
+        recover = getattr(decoder, "recover", None)
+        blob = recover(direction, data) if recover is not None else bytes(data)
+        return [Raw(conn, direction, t, blob, note=f"erro interno do decodificador: {exc}")] if blob else []
 
 
 def hexdump(data: bytes, limit: int = 4096) -> str:

@@ -8,34 +8,27 @@ andem juntas (a de respostas precisa saber a que requisição responde; as duas 
 
 Depois de um ``101``, os bytes seguintes não são mais HTTP: vão para o decodificador de
 ``upgrade`` (frames WebSocket, no capítulo 04) ou viram eventos ``Raw``. Bytes que o h11 não
-entende também viram ``Raw``; o decodificador nunca levanta exceção para quem o alimenta.
+entende também viram ``Raw``. Cada resposta sai com ``reply_to`` = a requisição que ela responde
+(no HTTP/1.1 as respostas vêm na ordem das requisições): o diagrama usa isso para desenhar uma
+requisição segurada (long polling). Um erro interno vira ``Raw`` pela rede de segurança comum
+(``events.safe_feed``), com os bytes guardados devolvidos por ``recover``.
 """
 
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable
-from typing import Protocol
 
 import h11
 
-from .events import C2S, S2C, Event, HttpRequest, HttpResponse, Raw
+from .events import C2S, S2C, Decoder, Event, HttpRequest, HttpResponse, Raw, safe_feed
 
-__all__ = ["Decoder", "HttpDecoder", "RawDecoder"]
+__all__ = ["HttpDecoder", "RawDecoder"]
 
 log = logging.getLogger("curso.tap")
 
 BODY_LIMIT = 1 << 20  # guarda no máximo 1 MiB de corpo por mensagem
-
-
-class Decoder(Protocol):
-    """Interface dos decodificadores do tap: um por conexão.
-
-    ``feed(direction, data, t)`` recebe os bytes que passaram (``b""`` = fim da direção) e
-    devolve a lista de eventos que ficaram completos.
-    """
-
-    def feed(self, direction: str, data: bytes, t: float) -> list[Event]: ...
 
 
 class RawDecoder:
@@ -74,21 +67,19 @@ class HttpDecoder:
         self.sides = {C2S: _Side(h11.SERVER), S2C: _Side(h11.CLIENT)}
         self.upgrade_factory = upgrade
         self.switched: Decoder | None = None
+        self.unanswered: deque[HttpRequest] = deque()  # requisições ainda sem resposta, em ordem
+
+    def recover(self, direction: str, data: bytes) -> bytes:
+        """Depois de um erro interno: esta direção vira bytes crus; devolve os que estavam guardados."""
+        side = self.sides[direction]
+        side.broken = True
+        blob = bytes(side.pending) + (b"" if side.has_current else bytes(data))
+        side.pending.clear()
+        return blob
 
     def feed(self, direction: str, data: bytes, t: float) -> list[Event]:
-        try:
-            return self._feed(direction, data, t)
-        except Exception as exc:  # rede de segurança: o relay nunca cai por causa do parser
-            log.exception("http decoder failed")
-            side = self.sides[direction]
-            side.broken = True
-            blob = bytes(side.pending) + (b"" if side.has_current else bytes(data))
-            side.pending.clear()
-            return [Raw(self.conn, direction, t, blob, note=f"erro interno do decodificador: {exc}")]
-
-    def _feed(self, direction: str, data: bytes, t: float) -> list[Event]:
         if self.switched is not None:
-            return self.switched.feed(direction, data, t)
+            return safe_feed(self.switched, self.conn, direction, data, t)
         side = self.sides[direction]
         if side.broken:
             return [Raw(self.conn, direction, t, bytes(data), note="após erro de protocolo")] if data else []
@@ -168,13 +159,17 @@ class HttpDecoder:
             t_end=t,
         )
         if direction == C2S:
-            return HttpRequest(
+            request = HttpRequest(
                 self.conn, C2S, start, raw,
                 method=head.method.decode(), target=head.target.decode("latin-1"), **common,
             )
+            self.unanswered.append(request)
+            return request
+        final = head.status_code >= 200 or head.status_code == 101  # um 100 Continue não responde
         return HttpResponse(
             self.conn, S2C, start, raw,
-            status=head.status_code, reason=head.reason.decode("latin-1"), **common,
+            status=head.status_code, reason=head.reason.decode("latin-1"),
+            reply_to=self.unanswered.popleft() if final and self.unanswered else None, **common,
         )
 
     def _next_cycle(self) -> None:

@@ -20,9 +20,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .events import C2S, S2C, Closed, Connected, Event, Raw
-from .httpdecode import Decoder, HttpDecoder
 from ..core.lifecycle import LOOPBACK, TcpServer
+from .events import C2S, S2C, Closed, Connected, Decoder, Event, Raw, safe_feed
+from .httpdecode import HttpDecoder
 
 __all__ = ["Chunk", "Tap"]
 
@@ -127,12 +127,7 @@ class Tap:
                     log.exception("tap subscriber failed")
 
     def _decode(self, decoder: Decoder, conn: int, direction: str, data: bytes, t: float) -> None:
-        try:
-            events = decoder.feed(direction, data, t)
-        except Exception as exc:
-            log.exception("decoder failed")
-            events = [Raw(conn, direction, t, data, note=f"decodificador falhou: {exc}")] if data else []
-        self._emit(events)
+        self._emit(safe_feed(decoder, conn, direction, data, t))
 
     async def _accept(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter):
         conn = next(self._ids)

@@ -159,18 +159,15 @@ class WsDecoder:
         self.allow_rsv = 0b100 if deflate else 0
         self.sides = {direction: _Side() for direction in (C2S, S2C)}
 
-    def feed(self, direction: str, data: bytes, t: float) -> list[Event]:
-        try:
-            return self._feed(direction, data, t)
-        except Exception as exc:  # rede de segurança: o relay nunca cai por causa do decodificador
-            log.exception("websocket decoder failed")
-            side = self.sides[direction]
-            blob = bytes(side.buffer)
-            side.buffer.clear()
-            side.start = None
-            return [Raw(self.conn, direction, t, blob, note=f"erro interno do decodificador: {exc}")] if blob else []
+    def recover(self, direction: str, data: bytes) -> bytes:
+        """Depois de um erro interno (ver ``events.safe_feed``): devolve e esquece o que estava guardado."""
+        side = self.sides[direction]
+        blob = bytes(side.buffer)
+        side.buffer.clear()
+        side.start = None
+        return blob
 
-    def _feed(self, direction: str, data: bytes, t: float) -> list[Event]:
+    def feed(self, direction: str, data: bytes, t: float) -> list[Event]:
         side = self.sides[direction]
         out: list[Event] = []
         if side.eof:

@@ -24,17 +24,7 @@ from html import escape
 import anywidget
 import traitlets
 
-from ..traffic.events import (
-    C2S,
-    Closed,
-    Connected,
-    Event,
-    HttpRequest,
-    HttpResponse,
-    Raw,
-    hexdump,
-    visible_text,
-)
+from ..traffic.events import C2S, Event, hexdump, visible_text
 
 __all__ = ["SequenceDiagram", "held_label", "render_svg"]
 
@@ -154,6 +144,11 @@ class SequenceDiagram(anywidget.AnyWidget):
 
     >>> d = SequenceDiagram(["cliente"], title="Uma requisição")
     >>> d.follow(tap)          # cada evento do tap vira uma seta, na hora
+
+    ``follow`` aceita qualquer fonte de eventos com ``subscribe(callback)``: o tap (TCP), o
+    servidor DNS (UDP)... O diagrama não conhece os tipos de evento: cada um traz o seu rótulo
+    (``summary``), se é erro (``is_error``), o tipo de seta (``arrow``) e, numa resposta, a
+    requisição que ela responde (``reply_to``).
     """
 
     _esm = _STATIC / "diagram.js"
@@ -176,8 +171,8 @@ class SequenceDiagram(anywidget.AnyWidget):
         self.server = server
         self.hold_threshold = hold_threshold
         self.clock = clock
-        self._unsubscribe: list[Callable[[], None]] = []
-        self._open: dict[tuple[str, int], list[tuple[int, float]]] = {}  # requisições sem resposta
+        self._sources: list[tuple[object, Callable[[], None]]] = []  # (fonte, cancelar)
+        self._drawn: dict[int, tuple[Event, int]] = {}  # id(requisição) → (requisição, índice da seta)
         self._redraw()
 
     @traitlets.observe("messages", "lanes", "title", "max_rows")
@@ -205,59 +200,62 @@ class SequenceDiagram(anywidget.AnyWidget):
             messages[held_from] = {**messages[held_from], "kind": "held"}
         self.messages = [*messages, msg]
 
-    def add_event(self, event: Event, client: str = "cliente", label: str | None = None) -> None:
-        """Desenha um evento do tap: setas para mensagens, linhas finas para conexões TCP.
+    def add_event(self, event: Event, client: str = "cliente", label: str | None = None,
+                  server: str | None = None) -> None:
+        """Desenha um evento: setas para mensagens, linhas finas para conexões TCP.
 
-        ``label`` troca o rótulo padrão (``event.summary``).
+        ``label`` troca o rótulo padrão (``event.summary``); ``server`` é a raia do outro lado
+        (padrão: a do servidor deste diagrama).
         """
-        src, dst = (client, self.server) if event.direction == C2S else (self.server, client)
+        server = self.server if server is None else server
+        src, dst = (client, server) if event.direction == C2S else (server, client)
         label = event.summary if label is None else label
-        if isinstance(event, (Connected, Closed)):
-            if isinstance(event, Closed):
-                self._open.pop((client, event.conn), None)
-            self.add(client, self.server, label, kind="tcp")
+        if event.arrow == "tcp":
+            self.add(client, server, label, kind="tcp")
             return
-        kind, held, held_from = "msg", None, None
-        if isinstance(event, Raw):
-            kind = "raw"
-        elif isinstance(event, HttpRequest):
-            self._open.setdefault((client, event.conn), []).append((len(self.messages), event.t_end))
-        elif isinstance(event, HttpResponse):
-            if event.status >= 400:
-                kind = "error"
-            waiting = self._open.get((client, event.conn))
-            if waiting:
-                index, t_request = waiting.pop(0)
-                clock = self.clock or (lambda t: t)
-                wait = clock(event.t) - clock(t_request)
-                if self.hold_threshold is not None and wait >= self.hold_threshold:
-                    held, held_from = wait, index
-        self.add(src, dst, label, event.data, kind, held, held_from)
+        held = held_from = None
+        drawn = self._drawn.pop(id(event.reply_to), None) if event.reply_to is not None else None
+        if drawn is not None and self.hold_threshold is not None:
+            request, index = drawn
+            clock = self.clock or (lambda t: t)
+            wait = clock(event.t) - clock(request.ended)
+            if wait >= self.hold_threshold:
+                held, held_from = wait, index
+        self.add(src, dst, label, event.data, "error" if event.is_error else event.arrow, held, held_from)
+        if self.hold_threshold is not None and event.direction == C2S:
+            self._drawn[id(event)] = (event, len(self.messages) - 1)  # talvez segurada: guarda
 
-    def follow(self, tap, client: str | Callable[[Event], str] = "cliente", connections: bool = True,
-               label: Callable[[Event], str | None] | None = None):
-        """Passa a desenhar cada evento novo de ``tap``; ``client`` nomeia a raia do cliente
-        (ou é uma função evento → nome). ``connections=False`` omite abertura/fechamento TCP.
-        ``label`` (opcional) é uma função evento → rótulo (``None`` mantém o padrão)."""
+    def follow(self, source, client: str | Callable[[Event], str] = "cliente", connections: bool = True,
+               label: Callable[[Event], str | None] | None = None, server: str | None = None):
+        """Passa a desenhar cada evento novo de ``source`` (um tap, um servidor DNS: qualquer
+        objeto com ``subscribe``). ``client`` nomeia a raia do cliente (ou é uma função
+        evento → nome); ``server``, a do servidor (padrão: a deste diagrama).
+        ``connections=False`` omite abertura/fechamento TCP. ``label`` (opcional) é uma função
+        evento → rótulo (``None`` mantém o padrão)."""
 
         def on_event(ev: Event) -> None:
-            if not connections and isinstance(ev, (Connected, Closed)):
+            if not connections and ev.arrow == "tcp":
                 return
             self.add_event(ev, client(ev) if callable(client) else client,
-                           label(ev) if label is not None else None)
+                           label(ev) if label is not None else None, server)
 
-        self._unsubscribe.append(tap.subscribe(on_event))
+        self._sources.append((source, source.subscribe(on_event)))
         return self
 
-    def unfollow(self) -> None:
-        for stop in self._unsubscribe:
-            stop()
-        self._unsubscribe.clear()
+    def unfollow(self, source=None) -> None:
+        """Para de desenhar os eventos de ``source`` (de todas as fontes, se omitida)."""
+        keep = []
+        for followed, stop in self._sources:
+            if source is None or followed is source:
+                stop()
+            else:
+                keep.append((followed, stop))
+        self._sources = keep
 
     def clear(self) -> None:
         self.messages = []
         self.selected = -1
-        self._open.clear()
+        self._drawn.clear()
 
     @property
     def arrows(self) -> int:
