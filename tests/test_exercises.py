@@ -98,3 +98,47 @@ def test_every_registered_exercise_has_a_reference_solution():
 async def test_each_reference_solution_is_accepted(ident):
     result = await check_async(ident, SOLUTIONS[ident])
     assert result.ok, result.message
+
+
+def _public_values():
+    """Cada nome público (``__all__``) de cada módulo do pacote: (onde, valor)."""
+    import importlib
+    import pkgutil
+
+    import helpers
+
+    for info in pkgutil.walk_packages(helpers.__path__, "helpers."):
+        if info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(info.name)
+        for name in getattr(module, "__all__", []):
+            yield f"{info.name}.{name}", getattr(module, name)
+
+
+def _same(answer, value) -> bool:
+    if callable(answer):
+        code, other = getattr(answer, "__code__", None), getattr(value, "__code__", None)
+        return code is not None and other is not None and (code.co_code, code.co_consts) == (
+            other.co_code, other.co_consts)
+    try:
+        return bool(answer == value)
+    except Exception:
+        return False
+
+
+def test_no_reference_solution_can_be_imported_from_the_package():
+    public = list(_public_values())
+    leaks = [(ident, where) for ident, answer in SOLUTIONS.items() for where, value in public
+             if _same(answer, value)]
+    assert leaks == []
+
+
+def test_a_chapter_grader_is_found_without_importing_it_first():
+    import subprocess
+    import sys
+
+    code = ("from helpers import check; import sys; "
+            "print(check('04.1', None)); print('helpers.exercises.ch04' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[-1] == "True" and "Ainda não" in out.stdout

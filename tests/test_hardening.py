@@ -8,8 +8,8 @@ import ssl
 import pytest
 from websockets.asyncio.client import connect
 
-from helpers.experiments.hardening import (ATTACKS, CHAT_SCHEMA, NAIVE, Guarded, Policy, TokenBucket, as_text,
-                               guarded_server, hardened, mural, self_signed)
+from helpers.experiments.hardening import (ATTACKS, NAIVE, Guarded, Policy, TokenBucket, as_text,
+                                           guarded_server, hardened, mural, self_signed)
 from helpers.core.lifecycle import Registry
 
 QUIET = logging.getLogger("tests.hardening")
@@ -101,7 +101,7 @@ def test_token_bucket_allows_a_burst_then_the_average_rate():
 
 
 def test_schema_problems_are_explained_in_portuguese():
-    g = Guarded(object(), Policy(schema=CHAT_SCHEMA))
+    g = Guarded(object(), Policy(schema=hardened().schema))
     assert g.problem(json.dumps({"type": "chat", "text": "oi"})) is None
     assert g.problem("{") == "não é JSON"
     assert g.problem(b"\x00") == "só aceito texto (JSON)"

@@ -5,7 +5,7 @@ import xml.etree.ElementTree as ET
 
 from helpers.core.lifecycle import Registry
 from helpers.experiments.measure import (Figure, MeasuredServer, Progress, histogram_svg, lines_svg, open_idle,
-                             summary, timeline_svg)
+                                         summary, timeline_svg)
 
 
 def test_summary_gives_median_and_tail():

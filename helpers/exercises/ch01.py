@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import h11
 
-from .grader import Hint, exercise
+from .grader import Hint, exercise, require_callable
 
 __all__ = ["header_size_reference", "raw_request", "header_size", "echo_handler"]
 
@@ -73,8 +73,7 @@ _SAMPLES = [
 @exercise("01.2")
 def header_size(answer) -> None:
     """Uma função ``f(resposta: bytes) -> int``: quantos bytes vêm antes do corpo."""
-    if not callable(answer):
-        raise Hint("Passe a função (o nome dela, sem parênteses), não o resultado de uma chamada.")
+    require_callable(answer)
     for sample in _SAMPLES:
         expected = header_size_reference(sample)
         got = answer(sample)

@@ -14,7 +14,7 @@ import dns.rdatatype
 import dns.rrset
 
 from ..dns.server import ZONE, handle
-from .grader import Hint, exercise
+from .grader import Hint, exercise, require_callable
 
 __all__ = ["SAMPLE_RESPONSES", "answer_ttl", "cache_misses", "aaaa_query", "total_time"]
 
@@ -49,8 +49,7 @@ def _call(fn, *args):
 @exercise("02.1")
 def answer_ttl(answer) -> None:
     """Uma função ``f(resposta: bytes) -> int``: o TTL do primeiro registro da resposta."""
-    if not callable(answer):
-        raise Hint("Passe a função (o nome dela, sem parênteses), não o resultado de uma chamada.")
+    require_callable(answer)
     for wire, expected in SAMPLE_RESPONSES:
         got = _call(answer, wire)
         if not isinstance(got, int) or isinstance(got, bool):
@@ -92,8 +91,7 @@ _CACHE_CASES = [
 @exercise("02.2")
 def cache_misses(answer) -> None:
     """``f(instantes, ttl) -> int``: quantas consultas chegam ao servidor autoritativo."""
-    if not callable(answer):
-        raise Hint("Passe a função (o nome dela, sem parênteses), não o resultado de uma chamada.")
+    require_callable(answer)
     for times, ttl in _CACHE_CASES:
         expected = _reference_misses(times, ttl)
         got = _call(answer, list(times), ttl)
@@ -144,8 +142,7 @@ def _reference_total(steps) -> float:
 @exercise("02.3")
 def total_time(answer) -> None:
     """``f(etapas) -> número``: do começo da primeira etapa ao fim da última."""
-    if not callable(answer):
-        raise Hint("Passe a função (o nome dela, sem parênteses), não o resultado de uma chamada.")
+    require_callable(answer)
     for steps in _WATERFALLS:
         expected = _reference_total(steps)
         got = _call(answer, list(steps))

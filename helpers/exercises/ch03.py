@@ -10,7 +10,7 @@ import copy
 import math
 
 from ..widgets.costcalc import average_delay, requests_per_minute, worst_delay
-from .grader import Hint, exercise
+from .grader import Hint, exercise, require_callable
 
 __all__ = ["SCENARIOS", "delay", "new_since", "rate", "scenarios"]
 
@@ -29,8 +29,7 @@ _RATE_CASES = [(3, 1), (3, 2), (10_000, 60), (1, 0.5), (7, 3), (2, 0.75)]
 @exercise("03.1")
 def rate(answer) -> None:
     """``f(clientes, intervalo)`` → requisições por minuto."""
-    if not callable(answer):
-        raise Hint("Passe a função (o nome dela, sem parênteses), não o resultado de uma chamada.")
+    require_callable(answer)
     for clients, interval in _RATE_CASES:
         got = answer(clients, interval)
         if not _number(got):
@@ -55,8 +54,7 @@ def rate(answer) -> None:
 @exercise("03.2")
 def delay(answer) -> None:
     """``f(intervalo)`` → ``(atraso médio, pior atraso)`` do polling, em segundos."""
-    if not callable(answer):
-        raise Hint("Passe a função (o nome dela, sem parênteses), não o resultado de uma chamada.")
+    require_callable(answer)
     for interval in (1, 2, 10, 60, 0.5):
         got = answer(interval)
         if not isinstance(got, (tuple, list)) or len(got) != 2 or not all(map(_number, got)):
@@ -92,8 +90,7 @@ _SINCE_CASES = [
 @exercise("03.3")
 def new_since(answer) -> None:
     """``f(mensagens, since)`` → as mensagens com id maior que ``since``, na mesma ordem."""
-    if not callable(answer):
-        raise Hint("Passe a função (o nome dela, sem parênteses), não o resultado de uma chamada.")
+    require_callable(answer)
     for messages, since in _SINCE_CASES:
         original = copy.deepcopy(messages)
         got = answer(messages, since)

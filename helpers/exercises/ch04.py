@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 
-from .grader import Hint, exercise
+from .grader import Hint, exercise, require_callable
 from ..protocols.handshake import GUID, accept_key
 from ..protocols.wsframes import Frame, FrameError, Opcode, decode_frame, encode_frame
 
@@ -21,8 +21,7 @@ _KEYS = ["dGhlIHNhbXBsZSBub25jZQ==", "x3JJHMbDL1EzLkh9GBhXDw==", "AQIDBAUGBwgJCg
 @exercise("04.1")
 def accept_key_exercise(answer) -> None:
     """Uma função ``f(chave: str) -> str`` que calcula o ``Sec-WebSocket-Accept``."""
-    if not callable(answer):
-        raise Hint("Passe a função (o nome dela, sem parênteses), não o resultado de uma chamada.")
+    require_callable(answer)
     for key in _KEYS:
         got = answer(key)
         if isinstance(got, bytes):
@@ -59,8 +58,7 @@ _MASKED_SAMPLES = [
 @exercise("04.2")
 def read_masked_frame(answer) -> None:
     """Uma função ``f(frame: bytes) -> str`` que lê um frame TEXT mascarado (de cliente)."""
-    if not callable(answer):
-        raise Hint("Passe a função (o nome dela, sem parênteses), não o resultado de uma chamada.")
+    require_callable(answer)
     for text, key in _MASKED_SAMPLES:
         data = _client_text(text, key)
         try:

@@ -17,7 +17,7 @@ import inspect
 import logging
 
 from ..chat.protocol import origin_allowed
-from .grader import Hint, exercise
+from .grader import Hint, exercise, require_callable
 from ..core.lifecycle import WebSocketServer
 
 __all__ = ["ORIGIN_CASES", "XSS_SAMPLES", "escape_for_html", "relay_handler", "same_origin_rule"]
@@ -49,8 +49,7 @@ async def relay_handler(answer) -> None:
     """``async def f(ws, conectados: set)``: registra, repassa aos outros, remove."""
     from websockets.asyncio.client import connect
 
-    if not callable(answer):
-        raise Hint("Passe a função (o nome dela, sem parênteses), não o resultado de uma chamada.")
+    require_callable(answer)
     if not inspect.iscoroutinefunction(answer):
         raise Hint("O handler deve ser uma função `async def`: o websockets espera (await) por ela.")
     if len(inspect.signature(answer).parameters) != 2:
@@ -108,8 +107,7 @@ ORIGIN_CASES = [
 @exercise("05.2")
 def same_origin_rule(answer) -> None:
     """``f(origin: str | None, host: str) -> bool``: a regra do ``Origin`` do capítulo."""
-    if not callable(answer):
-        raise Hint("Passe a função (o nome dela, sem parênteses), não o resultado de uma chamada.")
+    require_callable(answer)
     for origin, host, expected in ORIGIN_CASES:
         assert origin_allowed(origin, host) is expected  # os casos seguem a regra do servidor
         got = answer(origin, host)
@@ -148,8 +146,7 @@ XSS_SAMPLES = [
 @exercise("05.3")
 def escape_for_html(answer) -> None:
     """``f(texto: str) -> str``: o texto pronto para entrar no HTML sem virar tag."""
-    if not callable(answer):
-        raise Hint("Passe a função (o nome dela, sem parênteses), não o resultado de uma chamada.")
+    require_callable(answer)
     for text in XSS_SAMPLES:
         got = answer(text)
         if not isinstance(got, str):

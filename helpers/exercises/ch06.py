@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import random
 
-from .grader import Hint, exercise
+from .grader import Hint, exercise, require_callable
 
 __all__ = ["MESSAGES_0603", "backoff_exercise", "origin_exercise", "schema_exercise"]
 
@@ -20,8 +20,7 @@ ALLOWED = "https://chat.exemplo.com"
 @exercise("06.1")
 def backoff_exercise(answer) -> None:
     """``espera(tentativa) -> float``: backoff exponencial (base 0,1 s, teto 2 s) com full jitter."""
-    if not callable(answer):
-        raise Hint("Passe a função (o nome dela, sem parênteses).")
+    require_callable(answer)
     random.seed(6)
     for attempt in range(8):
         ceiling = min(CAP, BASE * 2 ** attempt)
@@ -62,8 +61,7 @@ _ORIGINS = [
 @exercise("06.2")
 def origin_exercise(answer) -> None:
     """``origem_ok(headers: dict) -> bool``: só a origem ``https://chat.exemplo.com``."""
-    if not callable(answer):
-        raise Hint("Passe a função (o nome dela, sem parênteses).")
+    require_callable(answer)
     for headers, expected in _ORIGINS:
         try:
             got = answer(dict(headers))
@@ -104,7 +102,7 @@ def schema_exercise(answer) -> None:
     import jsonschema
 
     if not isinstance(answer, dict):
-        raise Hint("O esquema é um dicionário Python (como CHAT_SCHEMA), não um texto.")
+        raise Hint("O esquema é um dicionário Python (um dict), não um texto.")
     try:
         validator = jsonschema.Draft202012Validator(answer)
         validator.check_schema(answer)

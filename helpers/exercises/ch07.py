@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import math
 
-from .grader import Hint, exercise
+from .grader import Hint, exercise, require_callable
 from ..scale.gateway import select_route
 from ..scale.techniques import percentile
 
@@ -18,11 +18,6 @@ __all__ = ["ROUTES", "gateway_cost", "percentile_of", "route"]
 
 def _number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _callable(answer) -> None:
-    if not callable(answer):
-        raise Hint("Passe a função (o nome dela, sem parênteses), não o resultado de uma chamada.")
 
 
 _PERCENTILE_CASES = [
@@ -43,7 +38,7 @@ def _off_by_one(values, p):
 @exercise("07.1")
 def percentile_of(answer) -> None:
     """``f(valores, p)`` → percentil ``p`` pelo posto mais próximo."""
-    _callable(answer)
+    require_callable(answer)
     got = []
     for values, p in _PERCENTILE_CASES:
         original = list(values)
@@ -92,7 +87,7 @@ _ROUTE_CASES = [
 @exercise("07.2")
 def route(answer) -> None:
     """``f(corpo, rotas)`` → a rota que o gateway escolhe com ``$request.body.action``."""
-    _callable(answer)
+    require_callable(answer)
     for body, expected in _ROUTE_CASES:
         assert select_route(body, ROUTES) == expected
         try:
@@ -125,7 +120,7 @@ def _cost(messages, size_kb, minutes, per_million_messages, per_million_minutes)
 @exercise("07.3")
 def gateway_cost(answer) -> None:
     """``f(mensagens, tamanho_kb, minutos, preço_msg, preço_min)`` → custo (preços por milhão)."""
-    _callable(answer)
+    require_callable(answer)
     for case in _COST_CASES:
         got = answer(*case)
         if not _number(got):

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-__all__ = ["EXERCISES", "Feedback", "Hint", "check", "check_async", "exercise"]
+__all__ = ["EXERCISES", "Feedback", "Hint", "check", "check_async", "exercise", "require_callable"]
 
 
 class Hint(Exception):
@@ -49,6 +49,12 @@ class Feedback:
 
 
 EXERCISES: dict[str, Callable[[Any], Any]] = {}
+
+
+def require_callable(answer: Any) -> None:
+    """A primeira conferência de todo exercício que pede uma função."""
+    if not callable(answer):
+        raise Hint("Passe a função (o nome dela, sem parênteses), não o resultado de uma chamada.")
 
 
 def exercise(ident: str):

@@ -44,7 +44,6 @@ from typing import Any
 
 __all__ = [
     "ATTACKS",
-    "CHAT_SCHEMA",
     "NAIVE",
     "Guarded",
     "Outcome",
@@ -60,14 +59,16 @@ __all__ = [
 ALLOWED_ORIGIN = "http://127.0.0.1:8888"
 TOKEN = "token-do-curso"
 
-CHAT_SCHEMA: dict[str, Any] = {
+# O formato das mensagens do laboratório. Escrever um esquema assim é o exercício 06.3: por isso
+# este não tem nome público (a resposta não se importa do pacote).
+_LAB_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "properties": {
-        "type": {"const": "chat"},
-        "text": {"type": "string", "minLength": 1, "maxLength": 500},
-    },
-    "required": ["type", "text"],
+    "required": ["text", "type"],
     "additionalProperties": False,
+    "properties": {
+        "type": {"enum": ["chat"]},
+        "text": {"type": "string", "maxLength": 500, "minLength": 1},
+    },
 }
 
 
@@ -113,7 +114,7 @@ def hardened(**changes: Any) -> Policy:
     """A política do laboratório, com tudo ligado (e valores pequenos, para caber numa aula)."""
     base = Policy(origins=frozenset({ALLOWED_ORIGIN}), tokens=frozenset({TOKEN}),
                   max_size=64 * 1024, open_timeout=0.5, rate=20, burst=10, max_per_address=5,
-                  schema=CHAT_SCHEMA)
+                  schema=_LAB_SCHEMA)
     return replace(base, **changes)
 
 
