@@ -16,22 +16,20 @@ import dns.rdatatype
 import dns.resolver
 import pytest
 
-from helpers.widgets.diagram import SequenceDiagram
-from helpers.dns.server import (
+from helpers.core.lifecycle import PortInUse, Registry
+from helpers.dns.server import DnsMessage, DnsServer, exchange
+from helpers.protocols.dns import (
     ZONE,
-    DnsMessage,
-    DnsServer,
     answer,
     describe,
     dissect,
     drop_reason,
-    exchange,
     format_dissection,
     handle,
     make_zone,
 )
 from helpers.traffic.events import C2S, S2C
-from helpers.core.lifecycle import PortInUse, Registry
+from helpers.widgets.diagram import SequenceDiagram
 
 
 def ask(name, rdtype="A", **kw):

@@ -8,7 +8,8 @@ import dns.rcode
 import dns.resolver
 import pytest
 
-from helpers.dns.server import ZONE, DnsServer, handle
+from helpers.dns.server import DnsServer
+from helpers.protocols.dns import ZONE, handle
 from helpers.dns.cache import Cache, CachingResolver, cache_ttl
 from helpers.core.lifecycle import Registry
 

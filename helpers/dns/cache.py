@@ -31,8 +31,9 @@ import dns.rcode
 import dns.rdatatype
 import dns.rrset
 
-from .server import DatagramServer, error_reply, drop_reason
 from ..core.lifecycle import LOOPBACK
+from ..protocols.dns import drop_reason, error_reply
+from .server import DatagramServer
 
 __all__ = ["Cache", "CachingResolver", "Entry", "cache_ttl"]
 

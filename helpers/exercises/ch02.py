@@ -13,7 +13,7 @@ import dns.rdataclass
 import dns.rdatatype
 import dns.rrset
 
-from ..dns.server import ZONE, handle
+from ..protocols.dns import ZONE, handle
 from .grader import Hint, exercise, require_callable
 
 __all__ = ["SAMPLE_RESPONSES", "answer_ttl", "cache_misses", "aaaa_query", "total_time"]
