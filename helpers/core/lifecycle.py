@@ -40,6 +40,7 @@ __all__ = [
     "Registry",
     "Resource",
     "Snapshot",
+    "SubprocessServer",
     "Task",
     "TcpServer",
     "WebSocketServer",
@@ -392,6 +393,37 @@ class Process:
 
     def __repr__(self) -> str:
         return f"Process({' '.join(self.args[:3])!r}, pid={getattr(self.popen, 'pid', None)})"
+
+
+class SubprocessServer:
+    """Um servidor do curso rodando noutro processo (``python -m MÓDULO ...``), como recurso do
+    ``registry``: ``start`` sobe o processo e espera ele imprimir ``PORTA N``; ``close`` o para.
+
+    A base de ``BrokerServer`` e ``TechniqueServer`` (capítulo 07) e ``MeasuredServer`` (06): um
+    jeito só de subir um servidor num subprocesso e ler a porta que o sistema lhe deu.
+    """
+
+    what = "O servidor"  # como o erro se refere a ele: "O servidor X não subiu."
+
+    def __init__(self, module: str, *args: str, startup_timeout: float = 10.0):
+        self.process = Process(sys.executable, "-m", module, *args, env={"PYTHONUNBUFFERED": "1"})
+        self.startup_timeout = startup_timeout
+        self.port: int | None = None
+
+    async def start(self) -> None:
+        await self.process.start()
+        try:
+            self.port = await self.process.wait_for_port(self.startup_timeout)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{self.what} não subiu. {exc}") from None
+
+    async def close(self) -> None:
+        await self.process.close()
+        self.port = None
+
+    @property
+    def pid(self) -> int:
+        return self.process.popen.pid
 
 
 # --- o registro -------------------------------------------------------------------------------

@@ -27,6 +27,8 @@ import sys
 from collections.abc import Callable, Sequence
 from html import escape
 
+from ..core.lifecycle import SubprocessServer
+
 __all__ = [
     "Figure",
     "MeasuredServer",
@@ -65,40 +67,18 @@ async def _serve(compression: str | None) -> None:
 
     async with serve(echo, "127.0.0.1", 0, compression=compression, ping_interval=None,
                      process_request=poll) as server:
-        print(server.sockets[0].getsockname()[1], flush=True)
+        print(f"PORTA {server.sockets[0].getsockname()[1]}", flush=True)
         await asyncio.Event().wait()  # roda até o processo ser terminado
 
 
-class MeasuredServer:
+class MeasuredServer(SubprocessServer):
     """Servidor de eco num subprocesso; ``compression`` é ``None`` ou ``"deflate"``."""
 
+    what = "O servidor medido"
+
     def __init__(self, compression: str | None = None):
-        from ..core.lifecycle import Process
-
+        super().__init__("helpers.experiments.measure", compression or "none", startup_timeout=15.0)
         self.compression = compression
-        self.process = Process(sys.executable, "-m", "helpers.experiments.measure", compression or "none")
-        self.port: int | None = None
-
-    async def start(self, timeout: float = 15.0) -> None:
-        await self.process.start()
-        for _ in range(int(timeout / 0.05)):
-            first = self.process.output().split("\n", 1)[0].strip()
-            if first.isdigit() and "\n" in self.process.output():
-                self.port = int(first)
-                return
-            if self.process.returncode is not None:
-                break
-            await asyncio.sleep(0.05)
-        output = self.process.output()
-        await self.process.close()
-        raise RuntimeError(f"O servidor medido não iniciou. Saída do processo:\n{output}")
-
-    async def close(self) -> None:
-        await self.process.close()
-
-    @property
-    def pid(self) -> int:
-        return self.process.popen.pid
 
     def rss(self) -> int:
         """Memória residente (bytes) do processo servidor agora."""

@@ -46,7 +46,7 @@ import socket
 import sys
 import time
 
-from ..core.lifecycle import Process
+from ..core.lifecycle import SubprocessServer
 
 __all__ = [
     "CHANNEL",
@@ -208,28 +208,14 @@ class RedisServer:
         return f"RedisServer({self.kind})"
 
 
-class BrokerServer:
+class BrokerServer(SubprocessServer):
     """Um servidor de chat (``python -m helpers.scale.broker``) num subprocesso, para o ``registry``."""
 
     def __init__(self, name: str, redis_url: str | None = None, startup_timeout: float = 10.0):
-        args = [sys.executable, "-m", "helpers.scale.broker", "--nome", name]
-        if redis_url:
-            args += ["--redis", redis_url]
+        super().__init__("helpers.scale.broker", "--nome", name, *(["--redis", redis_url] if redis_url else []),
+                         startup_timeout=startup_timeout)
         self.name, self.redis_url = name, redis_url
-        self.process = Process(*args, env={"PYTHONUNBUFFERED": "1"})
-        self.startup_timeout = startup_timeout
-        self.port: int | None = None
-
-    async def start(self) -> None:
-        await self.process.start()
-        try:
-            self.port = await self.process.wait_for_port(self.startup_timeout)
-        except RuntimeError as exc:
-            raise RuntimeError(f"O servidor {self.name} não subiu. {exc}") from None
-
-    async def close(self) -> None:
-        await self.process.close()
-        self.port = None
+        self.what = f"O servidor {name}"
 
     @property
     def url(self) -> str:

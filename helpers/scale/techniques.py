@@ -36,7 +36,7 @@ from aiohttp import web
 
 from .broker import orphan_watch
 from ..chat.httpapi import ROOM, ChatRoom, create_app, parse_since
-from ..core.lifecycle import Process, Registry
+from ..core.lifecycle import Registry, SubprocessServer
 from ..traffic.httpdecode import RawDecoder
 from ..traffic.tap import Tap
 
@@ -173,21 +173,16 @@ async def _serve() -> None:
     await orphan_watch()  # até o processo ser terminado, ou o kernel que o criou sumir
 
 
-class TechniqueServer:
+class TechniqueServer(SubprocessServer):
     """O servidor das quatro técnicas num subprocesso (recurso para o ``registry``)."""
 
+    what = "O servidor das técnicas"
+
     def __init__(self, startup_timeout: float = 10.0):
-        self.process = Process(sys.executable, "-m", "helpers.scale.techniques",
-                               env={"PYTHONUNBUFFERED": "1"})
-        self.startup_timeout = startup_timeout
-        self.port: int | None = None
+        super().__init__("helpers.scale.techniques", startup_timeout=startup_timeout)
 
     async def start(self) -> None:
-        await self.process.start()
-        try:
-            self.port = await self.process.wait_for_port(self.startup_timeout)
-        except RuntimeError as exc:
-            raise RuntimeError(f"O servidor das técnicas não subiu. {exc}") from None
+        await super().start()
         await self._warm_up()
 
     async def _warm_up(self) -> None:
@@ -196,15 +191,11 @@ class TechniqueServer:
         for technique in TECHNIQUES:
             await run_technique(self, technique, clients=1, messages=2, gap=0.005, interval=0.01)
 
-    async def close(self) -> None:
-        await self.process.close()
-        self.port = None
-
     def cpu_seconds(self) -> float:
         """Tempo de CPU (usuário + sistema) que o subprocesso gastou até agora."""
         import psutil
 
-        times = psutil.Process(self.process.popen.pid).cpu_times()
+        times = psutil.Process(self.pid).cpu_times()
         return times.user + times.system
 
     @property

@@ -60,6 +60,7 @@ from ..core.cli import ArgumentParser
 __all__ = [
     "KERNEL_ONLY_NOTE",
     "OFFLINE_TEMPLATE",
+    "STATIC_WIDGETS_CSS",
     "InlineImagesPreprocessor",
     "StaticLinksPreprocessor",
     "StaticWidgetPreprocessor",
@@ -72,6 +73,18 @@ __all__ = [
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
+# O visual do que o StaticWidgetPreprocessor escreve; o modelo dos slides (helpers.tools.slides)
+# usa o mesmo.
+STATIC_WIDGETS_CSS = """\
+.curso-diagram-static { overflow-x: auto; margin: 4px 0; }
+.curso-diagram-static svg { max-width: 100%; height: auto; }
+.curso-diagram-bytes summary { cursor: pointer; color: #555; font-size: 12px; }
+.curso-diagram-bytes pre { font-size: 12px; background: #f6f8fa; border: 1px solid #ddd;
+  padding: 6px; max-height: 220px; overflow: auto; margin: 2px 0 8px; }
+.curso-widget-static { display: flex; flex-wrap: wrap; gap: 8px; align-items: flex-start; }
+.curso-widget-static.vbox { flex-direction: column; }
+"""
+
 # O modelo "lab" do nbconvert sem nada que venha de CDN: require.js, o gerenciador de widgets
 # (unpkg), MathJax e Mermaid (cdnjs). O CSS do lab já vem embutido na página.
 OFFLINE_TEMPLATE_NAME = "curso_offline.html.j2"
@@ -83,14 +96,7 @@ OFFLINE_TEMPLATE = """\
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {%- block extra_css -%}
 <style type="text/css">
-.curso-diagram-static { overflow-x: auto; margin: 4px 0; }
-.curso-diagram-static svg { max-width: 100%; height: auto; }
-.curso-diagram-bytes summary { cursor: pointer; color: #555; font-size: 12px; }
-.curso-diagram-bytes pre { font-size: 12px; background: #f6f8fa; border: 1px solid #ddd;
-  padding: 6px; max-height: 220px; overflow: auto; margin: 2px 0 8px; }
-.curso-widget-static { display: flex; flex-wrap: wrap; gap: 8px; align-items: flex-start; }
-.curso-widget-static.vbox { flex-direction: column; }
-</style>
+""" + STATIC_WIDGETS_CSS + """</style>
 {%- endblock extra_css -%}
 """
 

@@ -50,7 +50,12 @@ from nbconvert import SlidesExporter
 from nbconvert.preprocessors import Preprocessor
 
 from ..core.cli import ArgumentParser
-from .export import InlineImagesPreprocessor, StaticLinksPreprocessor, StaticWidgetPreprocessor
+from .export import (
+    STATIC_WIDGETS_CSS,
+    InlineImagesPreprocessor,
+    StaticLinksPreprocessor,
+    StaticWidgetPreprocessor,
+)
 
 __all__ = [
     "REVEAL_DIR",
@@ -110,13 +115,8 @@ a.anchor-link { display: none; }
 .reveal .slides section { height: 100%; overflow-y: auto; overflow-x: hidden; }
 .reveal .slides section > section { padding: 0 8px; }
 .jp-InputPrompt, .jp-OutputPrompt { display: none; }
-.curso-diagram-static { overflow-x: auto; margin: 4px 0; }
-.curso-diagram-static svg { max-width: 100%; height: auto; }
-.curso-diagram-bytes summary { cursor: pointer; color: #555; font-size: 14px; }
-.curso-diagram-bytes pre { font-size: 12px; background: #f6f8fa; border: 1px solid #ddd;
-  padding: 6px; max-height: 220px; overflow: auto; margin: 2px 0 8px; }
-.curso-widget-static { display: flex; flex-wrap: wrap; gap: 8px; align-items: flex-start; }
-.curso-widget-static.vbox { flex-direction: column; }
+""" + STATIC_WIDGETS_CSS + """\
+.curso-diagram-bytes summary { font-size: 14px; }
 .reveal section img { max-height: 520px; }
 .curso-widget-simple { display: flex; gap: 12px; align-items: center; margin: 6px 0; }
 .curso-widget-simple progress, .curso-widget-simple input { width: 320px; }
