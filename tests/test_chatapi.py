@@ -188,17 +188,13 @@ async def test_long_poll_is_answered_when_a_message_is_posted(chat):
     assert [m["texto"] for m in await resp.json()] == ["pizza"]
 
 
-async def test_wait_counts_in_simulated_seconds_when_the_app_is_scaled():
-    reg = Registry()
+async def test_wait_counts_in_simulated_seconds_when_the_app_is_scaled(reg):
     server = await reg.start("chat", HttpServer(create_app(ChatRoom(), real_per_sim=0.001)))
-    try:
-        async with aiohttp.ClientSession(server.url) as session:
-            # 30 s simulados = 0,03 s reais: sem a escala, isto passaria do limite abaixo
-            req = session.get("/mensagens", params={"since": 0, "espera": 30})
-            async with await asyncio.wait_for(req, 5) as r:
-                assert await r.json() == []
-    finally:
-        await reg.stop_all()
+    async with aiohttp.ClientSession(server.url) as session:
+        # 30 s simulados = 0,03 s reais: sem a escala, isto passaria do limite abaixo
+        req = session.get("/mensagens", params={"since": 0, "espera": 30})
+        async with await asyncio.wait_for(req, 5) as r:
+            assert await r.json() == []
 
 
 async def test_stopping_the_server_answers_held_requests_instead_of_cutting_them():
@@ -220,22 +216,18 @@ async def test_stopping_the_server_answers_held_requests_instead_of_cutting_them
     assert room.held == 0
 
 
-async def test_a_restarted_app_reopens_its_room():
+async def test_a_restarted_app_reopens_its_room(reg):
     room = ChatRoom()
     room.close()
-    reg = Registry()
     server = await reg.start("chat", HttpServer(create_app(room)))
-    try:
-        assert not room.closed
-        async with aiohttp.ClientSession(server.url) as session:
-            waiter = asyncio.ensure_future(session.get("/mensagens", params={"since": 0, "espera": 30}))
-            for _ in range(200):
-                if room.held:
-                    break
-                await asyncio.sleep(0.01)
-            assert room.held == 1  # uma sala fechada responderia na hora, sem segurar
-            room.post("Ana", "voltei")
-            resp = await asyncio.wait_for(waiter, 5)
-            assert [m["texto"] for m in await resp.json()] == ["voltei"]
-    finally:
-        await reg.stop_all()
+    assert not room.closed
+    async with aiohttp.ClientSession(server.url) as session:
+        waiter = asyncio.ensure_future(session.get("/mensagens", params={"since": 0, "espera": 30}))
+        for _ in range(200):
+            if room.held:
+                break
+            await asyncio.sleep(0.01)
+        assert room.held == 1  # uma sala fechada responderia na hora, sem segurar
+        room.post("Ana", "voltei")
+        resp = await asyncio.wait_for(waiter, 5)
+        assert [m["texto"] for m in await resp.json()] == ["voltei"]

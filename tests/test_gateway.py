@@ -140,16 +140,12 @@ async def test_unknown_action_and_non_json_go_to_default(chat):
     assert calls.count("$default") == 2
 
 
-async def test_without_default_route_the_client_gets_forbidden():
-    reg = Registry()
+async def test_without_default_route_the_client_gets_forbidden(reg):
     gateway = await reg.start("gw", LocalGateway({}))
-    try:
-        async with connect(gateway.ws_url) as ws:
-            await ws.send('{"action": "qualquer"}')
-            answer = await recv(ws)
-            assert answer["message"] == "Forbidden" and "$default" in answer["erro"]
-    finally:
-        await reg.stop_all()
+    async with connect(gateway.ws_url) as ws:
+        await ws.send('{"action": "qualquer"}')
+        answer = await recv(ws)
+        assert answer["message"] == "Forbidden" and "$default" in answer["erro"]
 
 
 async def test_a_failing_handler_answers_internal_error_and_the_gateway_keeps_going(chat):

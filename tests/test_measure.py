@@ -3,7 +3,6 @@ medido num subprocesso."""
 
 import xml.etree.ElementTree as ET
 
-from helpers.core.lifecycle import Registry
 from helpers.experiments.measure import (Figure, MeasuredServer, Progress, histogram_svg, lines_svg, open_idle,
                                          summary, timeline_svg)
 
@@ -31,17 +30,13 @@ def test_widgets_have_stable_reprs():
     assert repr(p) == "Progress('abrindo', total=10)"
 
 
-async def test_the_measured_server_runs_apart_and_reports_its_memory_and_connections():
-    reg = Registry()
+async def test_the_measured_server_runs_apart_and_reports_its_memory_and_connections(reg):
     server = await reg.start("medido", MeasuredServer())
-    try:
-        conns = await open_idle(server.url, 3)
-        assert server.rss() > 1_000_000
-        assert server.established() == 3
-        for c in conns:
-            await c.close()
-    finally:
-        await reg.stop_all()
+    conns = await open_idle(server.url, 3)
+    assert server.rss() > 1_000_000
+    assert server.established() == 3
+    for c in conns:
+        await c.close()
 
 
 def test_axis_steps_are_round_numbers():
