@@ -163,7 +163,7 @@ def background_notebook() -> nbformat.NotebookNode:
             "    d.add('cliente', 'servidor', 'GET /', b'GET / HTTP/1.1\\r\\n\\r\\n')\n"
             "tarefa = asyncio.get_running_loop().create_task(desenha())\nd"
         ),
-        new_code_cell("chegou.set()\nawait asyncio.sleep(0.2)\nprint(d.arrows)"),
+        new_code_cell("chegou.set()\nawait tarefa\nprint(d.arrows)"),
     ])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return nb

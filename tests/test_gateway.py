@@ -16,6 +16,7 @@ from helpers.scale.gateway import (
     select_route,
 )
 from helpers.core.lifecycle import Registry
+from support import wait_until
 
 ROUTES = {"$connect": 1, "$disconnect": 1, "$default": 1, "sendmessage": 1}
 
@@ -105,10 +106,10 @@ async def recv(ws, timeout=3.0):
 async def test_each_client_gets_its_own_connection_id_through_connect(chat):
     gateway, connected, calls, _ = chat
     async with connect(gateway.ws_url + "?nome=Ana"), connect(gateway.ws_url + "?nome=Bruno"):
-        await asyncio.sleep(0.05)
+        await wait_until(lambda: len(connected) == 2, what="as duas conexões passarem pelo $connect")
         assert sorted(connected.values()) == ["Ana", "Bruno"]
         assert len(set(connected)) == 2 and set(connected) == set(gateway.connections)
-    await asyncio.sleep(0.1)
+    await wait_until(lambda: calls.count("$disconnect") == 2, what="os dois $disconnect")
     assert calls.count("$connect") == 2 and calls.count("$disconnect") == 2 and not connected
 
 
@@ -162,7 +163,7 @@ async def test_get_delete_and_gone_on_the_management_endpoint(chat):
     gateway, connected, _, _ = chat
     api = ManagementApi(gateway.management_url)
     async with connect(gateway.ws_url + "?nome=Carla") as carla:
-        await asyncio.sleep(0.05)
+        await wait_until(lambda: len(connected) == 1, what="a conexão passar pelo $connect")
         (cid,) = connected
         info = await asyncio.to_thread(api.get_connection, ConnectionId=cid)
         assert info["identity"]["sourceIp"] == "127.0.0.1"

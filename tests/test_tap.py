@@ -33,13 +33,13 @@ async def test_keep_alive_uses_one_connection_and_close_uses_one_per_request(reg
             async with session.get(tap.url) as resp:
                 assert await resp.text() == "olá"
     assert tap.connections == 1
-    await asyncio.sleep(0.05)  # o fechamento da sessão chega ao tap
+    await tap.idle()  # o fechamento da sessão chega ao tap
     tap.clear()
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True)) as session:
         for _ in range(3):
             async with session.get(tap.url) as resp:
                 assert await resp.text() == "olá"
-    await asyncio.sleep(0.05)
+    await tap.idle()
     assert tap.connections == 3
     kinds = [type(e) for e in tap.events]
     assert kinds.count(HttpRequest) == 3 and kinds.count(HttpResponse) == 3
@@ -77,7 +77,7 @@ async def test_non_http_bytes_become_raw_events_and_the_relay_keeps_going(reg):
         assert await reader.readexactly(len(payload)) == payload
     writer.close()
     await writer.wait_closed()
-    await asyncio.sleep(0.05)
+    await tap.idle()
     raws = [e for e in tap.events if isinstance(e, Raw)]
     assert b"".join(e.data for e in raws if e.direction == C2S) == (
         b"\x00\x01\x02 bin\xffario" b"HELO mundo\r\n\r\n" b"ainda vivo")
