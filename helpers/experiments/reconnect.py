@@ -25,7 +25,7 @@ import asyncio
 import json
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 __all__ = ["Feed", "ResumingClient", "backoff"]
 
@@ -80,9 +80,11 @@ class ResumingClient:
     """Um cliente que reconecta com backoff e retoma de onde parou."""
 
     def __init__(self, url: str, *, base: float = 0.05, cap: float = 1.0, jitter: bool = True,
-                 rng: random.Random | None = None, clock: Callable[[], float] = time.monotonic):
+                 rng: random.Random | None = None, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep):
+        """``clock`` e ``sleep`` são trocáveis: um teste conduz o tempo sem depender da máquina."""
         self.url, self.base, self.cap, self.jitter = url, base, cap, jitter
-        self.rng, self.clock = rng or random.Random(), clock
+        self.rng, self.clock, self.sleep = rng or random.Random(), clock, sleep
         self.received: list[dict] = []
         self.duplicates = 0
         self.attempts: list[float] = []  # instante de cada tentativa de conexão
@@ -118,7 +120,7 @@ class ResumingClient:
                 wait = backoff(failures, base=self.base, cap=self.cap, jitter=self.jitter, rng=self.rng)
                 if since_drop is not None:
                     since_drop += wait
-                await asyncio.sleep(wait)
+                await self.sleep(wait)
                 failures += 1
 
     async def _session(self, until) -> None:
