@@ -163,4 +163,8 @@ async def test_polling_on_absolute_deadlines_matches_clients_times_60_over_inter
     await reg.stop_all()  # antes das conferências abaixo
     expected = requests_per_minute(clients, interval)
     assert expected == 180
-    assert within(counter.per_minute(0, window), expected, 0.05), counter.per_minute(0, window)
+    # Prazos absolutos: cada cliente faz exatamente window/interval requisições, por mais lenta que
+    # a máquina esteja (um prazo que já passou sai na hora); contamos todas, não só as que
+    # chegaram antes do fim da janela (isso dependeria da velocidade da máquina).
+    assert counter.count() == clients * int(window / interval)
+    assert counter.count() * 60 / window == expected
