@@ -63,12 +63,12 @@ TOKEN = "token-do-curso"
 # este não tem nome público (a resposta não se importa do pacote).
 _LAB_SCHEMA: dict[str, Any] = {
     "type": "object",
-    "required": ["text", "type"],
-    "additionalProperties": False,
     "properties": {
         "type": {"enum": ["chat"]},
-        "text": {"type": "string", "maxLength": 500, "minLength": 1},
+        "text": {"type": "string", "minLength": 1, "maxLength": 500},
     },
+    "required": ["type", "text"],
+    "additionalProperties": False,
 }
 
 
