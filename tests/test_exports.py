@@ -38,3 +38,13 @@ def test_packages_reexport_only_what_some_module_makes_public(name):
 def test_package_reexports_exist():
     for name in helpers.__all__:
         assert getattr(helpers, name) is not None
+
+
+@pytest.mark.parametrize("name", ["chat", "dns", "bench", "execute", "export", "slides", "spelling"])
+def test_the_python_dash_m_entry_points_keep_their_names(name):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-m", f"helpers.{name}", "--help"], capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0 and out.stdout.startswith("usage:"), out.stderr
