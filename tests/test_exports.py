@@ -47,4 +47,4 @@ def test_the_python_dash_m_entry_points_keep_their_names(name):
 
     out = subprocess.run([sys.executable, "-m", f"helpers.{name}", "--help"], capture_output=True,
                          text=True, timeout=120)
-    assert out.returncode == 0 and out.stdout.startswith("usage:"), out.stderr
+    assert out.returncode == 0 and out.stdout.startswith("uso:"), out.stderr  # argparse em pt-BR

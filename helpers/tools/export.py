@@ -230,7 +230,7 @@ class InlineImagesPreprocessor(Preprocessor):
         return nb, resources
 
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 KERNEL_ONLY_NOTE = "(funciona com o kernel rodando)"
 # Um link para uma porta do kernel (``http://127.0.0.1:36627/``) não abre nada numa cópia estática.
 _KERNEL_URL = r"(?:https?|wss?)://(?:127\.0\.0\.1|localhost|\[::1\]):\d+[^\s\"'<>)]*"
