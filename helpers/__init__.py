@@ -1,20 +1,23 @@
 """Ferramentas do curso de comunicação em tempo real na web.
 
-Cada módulo é um conceito (ver o docstring de cada um, que diz em que notebook ele aparece):
+Um subpacote por camada (de baixo para cima; cada um só importa os de cima desta lista):
 
-* ``lifecycle``: o registro do que o notebook inicia (servidores, tarefas, processos);
-* ``events``, ``httpdecode``, ``tap``: o relay que grava o tráfego e o transforma em eventos;
-* ``diagram``: o diagrama de sequência ao vivo;
-* ``links``: URLs para portas do kernel (local ou via jupyter-server-proxy);
-* ``exercises``: o corretor de exercícios.
+* ``core``: o registro do que o notebook inicia, links para portas do kernel, o ambiente;
+* ``protocols``: frames e handshake do WebSocket, à mão e puros;
+* ``traffic``: o tap (relay que grava o tráfego), seus eventos e decodificadores, o pcap;
+* ``widgets``: diagrama de sequência, dissecador, cascata, calculadora, guia, gráficos;
+* ``dns``, ``chat``: os servidores dos capítulos 02 e 05 (``python -m helpers.dns``/``helpers.chat``);
+* ``experiments``: o que os capítulos 03 e 06 medem e atacam;
+* ``scale``: o capítulo 07 (Redis, API Gateway, as quatro técnicas);
+* ``exercises``: o corretor (``check``) e um módulo por capítulo;
+* ``tools``: execução, exportação, slides, ortografia e benchmark (só para quem mantém o curso).
+
+Os nomes mais usados pelos notebooks vêm daqui mesmo: ``from helpers import registry, Tap``.
 """
 
-from .diagram import SequenceDiagram, render_svg
-from .events import C2S, S2C, Closed, Connected, Event, HttpRequest, HttpResponse, Raw, hexdump
-from .exercises import Feedback, Hint, check, check_async, exercise
-from .httpdecode import HttpDecoder, RawDecoder
-from .lifecycle import (
+from .core import (
     HttpServer,
+    Link,
     PortInUse,
     Process,
     Registry,
@@ -23,9 +26,25 @@ from .lifecycle import (
     WebSocketServer,
     open_fds,
     registry,
+    url_for_port,
 )
-from .links import Link, url_for_port
-from .tap import Chunk, Tap
+from .exercises import Feedback, Hint, check, check_async, exercise
+from .traffic import (
+    C2S,
+    S2C,
+    Chunk,
+    Closed,
+    Connected,
+    Event,
+    HttpDecoder,
+    HttpRequest,
+    HttpResponse,
+    Raw,
+    RawDecoder,
+    Tap,
+    hexdump,
+)
+from .widgets import SequenceDiagram, render_svg
 
 __all__ = [
     "C2S",

@@ -1,45 +1,10 @@
-"""Reexecuta notebooks do começo ao fim e grava as saídas (para mantenedores).
+"""``python -m helpers.execute``: atalho para ``helpers.tools.execute`` (o ``curso.py`` chama por este nome)."""
 
-Uso: ``python -m helpers.execute notebooks/01-http.ipynb ...`` (ou ``python3 curso.py executar``).
-Os notebooks são versionados *executados*: o que o aluno lê é o que o código imprime de fato, e o
-nbval confere isso a cada teste. O estado final dos widgets vai junto nos metadados, para a
-exportação estática (``helpers.export``) mostrar o último desenho.
-"""
-
-from __future__ import annotations
-
-import pathlib
 import sys
-import time
 
-import nbformat
+from .tools.execute import main
 
-from .cli import ArgumentParser
-from .export import execute_with_final_widget_state
-
-__all__ = ["execute_notebook"]
-
-
-def execute_notebook(path: str | pathlib.Path, timeout: int = 120) -> nbformat.NotebookNode:
-    path = pathlib.Path(path)
-    nb = nbformat.read(path, as_version=4)
-    # Setas desenhadas por tarefas de fundo não entram no estado que o nbclient grava; esta
-    # função reenvia o estado final de cada widget antes de gravar (ver helpers.export).
-    execute_with_final_widget_state(nb, path.parent, timeout)
-    nbformat.write(nb, path)
-    return nb
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = ArgumentParser(prog="python3 curso.py executar", description=__doc__.splitlines()[0])
-    parser.add_argument("notebooks", nargs="+", metavar="NOTEBOOK", help="arquivos .ipynb")
-    args = parser.parse_args(argv)
-    for name in args.notebooks:
-        start = time.perf_counter()
-        execute_notebook(name)
-        print(f"✔ {name} executado em {time.perf_counter() - start:.1f} s")
-    return 0
-
+__all__: list[str] = []
 
 if __name__ == "__main__":
     sys.exit(main())

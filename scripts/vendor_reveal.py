@@ -7,7 +7,7 @@ Uso (mantenedores; precisa do ``npm``)::
     python3 scripts/vendor_reveal.py 5.2.1
 
 O pacote ``reveal.js`` é baixado com ``npm pack`` numa pasta temporária e só isto vai para
-``helpers/static/reveal/`` (usado por ``helpers.slides``):
+``helpers/static/reveal/`` (usado por ``helpers.tools.slides``):
 
 * ``reveal.js`` e ``reveal.css`` (``dist/``): o motor dos slides;
 * ``white.css`` (``dist/theme/white.css``) **sem** a linha ``@import`` das fontes Source Sans

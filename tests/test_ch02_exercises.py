@@ -2,9 +2,9 @@
 
 import dns.message
 
-import helpers.ch02_exercises  # noqa: F401  (registra os corretores)
-from helpers.ch02_exercises import SAMPLE_RESPONSES
-from helpers.exercises import check
+import helpers.exercises.ch02  # noqa: F401  (registra os corretores)
+from helpers.exercises.ch02 import SAMPLE_RESPONSES
+from helpers.exercises.grader import check
 
 
 def hint(ident, answer):

@@ -2,8 +2,8 @@
 
 import random
 
-import helpers.ch06_exercises  # noqa: F401  (registra os corretores)
-from helpers.exercises import check
+import helpers.exercises.ch06  # noqa: F401  (registra os corretores)
+from helpers.exercises.grader import check
 from solutions import ch06
 
 

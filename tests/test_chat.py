@@ -1,8 +1,10 @@
 """O servidor do chat com conexões de verdade (127.0.0.1, porta 0, esperas com limite)."""
 
 import asyncio
+import html
 import json
 import logging
+import re
 import subprocess
 import sys
 
@@ -11,11 +13,11 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-import helpers.chat as chat_module
-from helpers.chat import ChatServer, build_parser, configure
-from helpers.chatproto import MAX_SIZE, MAX_TEXT
-from helpers.handshake import SAMPLE_MASK, RawWebSocket
-from helpers.wsframes import Frame, Opcode
+import helpers.chat.server as chat_module
+from helpers.chat.server import ChatServer, build_parser, configure
+from helpers.chat.protocol import LIMITS, MAX_SIZE, MAX_TEXT
+from helpers.protocols.handshake import SAMPLE_MASK, RawWebSocket
+from helpers.protocols.wsframes import Frame, Opcode
 
 TIMEOUT = 3
 
@@ -327,6 +329,8 @@ async def test_the_page_and_its_files_are_served_on_the_same_port(chat):
             assert "default-src 'self'" in r.headers["Content-Security-Policy"]
             page = await r.text()
         assert '<script src="chat.js">' in page and '<link rel="stylesheet" href="chat.css">' in page
+        limits = html.unescape(re.search(r'data-limites="([^"]*)"', page).group(1))
+        assert json.loads(limits) == LIMITS  # a página recebe os limites do protocolo
         async with http.get(chat.page_url + "chat.js") as r:
             assert r.status == 200 and r.content_type == "text/javascript"
             script = await r.text()

@@ -24,11 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
-import re
-import subprocess
-import sys
 import time
 from collections import defaultdict, deque
 
@@ -36,7 +32,8 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
-from helpers.chatstore import ChatStore
+from helpers.chat.store import ChatStore
+from support import CHAT_MARKER
 
 CLIENTS = 100
 MESSAGES = 100
@@ -203,33 +200,15 @@ class Peer:
 
 
 @pytest.fixture
-def chat_process(tmp_path):
+def chat_process(tmp_path, standalone_server):
     """``python -m helpers.chat`` numa porta livre de 127.0.0.1, com o banco em tmp_path.
 
-    A saída vai para um arquivo (um pipe que ninguém lê pode encher e travar o servidor).
+    A saída vai para o arquivo de log do ``Process`` (um pipe que ninguém lê pode encher e travar
+    o servidor); a porta, lida por ``Process.wait_for_port`` (fixture ``standalone_server``).
     """
-    log = tmp_path / "servidor.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "helpers.chat", "--host", "127.0.0.1", "--port", "0",
-             "--dados", str(tmp_path)],
-            stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-    try:
-        port = None
-        deadline = time.monotonic() + 20
-        while port is None and time.monotonic() < deadline and proc.poll() is None:
-            m = re.search(r"escutando em 127\.0\.0\.1:(\d+)", log.read_text())
-            port = int(m.group(1)) if m else time.sleep(0.05)
-        assert port, f"o servidor não anunciou a porta:\n{log.read_text()}"
-        yield f"ws://127.0.0.1:{port}/ws", tmp_path / "chat.sqlite3", log
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    server, port = standalone_server("helpers.chat", "--host", "127.0.0.1", "--port", "0",
+                                     "--dados", str(tmp_path), marker=CHAT_MARKER)
+    return f"ws://127.0.0.1:{port}/ws", tmp_path / "chat.sqlite3", server
 
 
 def test_drop_plan_is_fixed_and_stays_mid_stream():
@@ -242,7 +221,7 @@ def test_drop_plan_is_fixed_and_stays_mid_stream():
 
 @pytest.mark.timeout(TIME_LIMIT + 60)
 async def test_100_clients_x_100_messages_with_planned_abrupt_drops_lose_and_repeat_nothing(chat_process):
-    url, database, log = chat_process
+    url, database, server = chat_process
     peers = [Peer(i, url, drop_plan(random.Random(i))) for i in range(CLIENTS)]
     start = time.monotonic()
     async with asyncio.timeout(TIME_LIMIT), asyncio.TaskGroup() as clients:
@@ -269,4 +248,4 @@ async def test_100_clients_x_100_messages_with_planned_abrupt_drops_lose_and_rep
     with ChatStore(database) as store:
         assert len(store) == TOTAL
         assert store.since(0)[-1]["id"] == TOTAL  # ids 1..10000, sem buracos
-    assert "Error" not in log.read_text() and "Traceback" not in log.read_text(), log.read_text()
+    assert "Error" not in server.output() and "Traceback" not in server.output(), server.output()

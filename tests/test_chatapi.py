@@ -7,7 +7,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from helpers.chatapi import (
+from helpers.chat.httpapi import (
     MAX_BODY,
     MAX_TEXT,
     ChatRoom,
@@ -16,7 +16,8 @@ from helpers.chatapi import (
     parse_since,
     parse_wait,
 )
-from helpers.lifecycle import HttpServer, Registry
+from helpers.core.lifecycle import HttpServer, Registry
+from support import wait_until
 
 # --- a sala, sem rede ------------------------------------------------------------------------
 
@@ -49,8 +50,8 @@ async def test_wait_since_returns_at_once_when_there_is_news():
 async def test_wait_since_holds_until_a_post_arrives():
     room = ChatRoom()
     waiter = asyncio.ensure_future(room.wait_since(0, 30))
-    await asyncio.sleep(0)
-    assert room.held == 1 and not waiter.done()
+    await wait_until(lambda: room.held == 1)
+    assert not waiter.done()
     room.post("Bruno", "cheguei")
     got = await asyncio.wait_for(waiter, 5)
     assert [m["texto"] for m in got] == ["cheguei"] and room.held == 0
@@ -65,8 +66,7 @@ async def test_wait_since_gives_an_empty_list_when_the_time_is_up():
 async def test_closing_the_room_releases_every_held_request():
     room = ChatRoom()
     waiters = [asyncio.ensure_future(room.wait_since(0, 30)) for _ in range(3)]
-    await asyncio.sleep(0)
-    assert room.held == 3
+    await wait_until(lambda: room.held == 3)
     room.close()
     assert await asyncio.wait_for(asyncio.gather(*waiters), 5) == [[], [], []]
     assert room.held == 0
@@ -177,28 +177,20 @@ async def test_bad_input_gets_json_error_nothing_is_stored_and_the_server_keeps_
 async def test_long_poll_is_answered_when_a_message_is_posted(chat):
     room, _, session = chat
     held = asyncio.ensure_future(session.get("/mensagens", params={"since": 0, "espera": 30}))
-    for _ in range(200):
-        if room.held:
-            break
-        await asyncio.sleep(0.01)
-    assert room.held == 1
+    await wait_until(lambda: room.held == 1, what="a requisição ficar segurada")
     async with session.post("/mensagens", json={"de": "Carla", "texto": "pizza"}) as r:
         assert r.status == 201
     resp = await asyncio.wait_for(held, 5)
     assert [m["texto"] for m in await resp.json()] == ["pizza"]
 
 
-async def test_wait_counts_in_simulated_seconds_when_the_app_is_scaled():
-    reg = Registry()
+async def test_wait_counts_in_simulated_seconds_when_the_app_is_scaled(reg):
     server = await reg.start("chat", HttpServer(create_app(ChatRoom(), real_per_sim=0.001)))
-    try:
-        async with aiohttp.ClientSession(server.url) as session:
-            # 30 s simulados = 0,03 s reais: sem a escala, isto passaria do limite abaixo
-            req = session.get("/mensagens", params={"since": 0, "espera": 30})
-            async with await asyncio.wait_for(req, 5) as r:
-                assert await r.json() == []
-    finally:
-        await reg.stop_all()
+    async with aiohttp.ClientSession(server.url) as session:
+        # 30 s simulados = 0,03 s reais: sem a escala, isto passaria do limite abaixo
+        req = session.get("/mensagens", params={"since": 0, "espera": 30})
+        async with await asyncio.wait_for(req, 5) as r:
+            assert await r.json() == []
 
 
 async def test_stopping_the_server_answers_held_requests_instead_of_cutting_them():
@@ -208,11 +200,7 @@ async def test_stopping_the_server_answers_held_requests_instead_of_cutting_them
     async with aiohttp.ClientSession(server.url) as session:
         held = [asyncio.ensure_future(session.get("/mensagens", params={"since": 0, "espera": 30}))
                 for _ in range(3)]
-        for _ in range(200):
-            if room.held == 3:
-                break
-            await asyncio.sleep(0.01)
-        assert room.held == 3
+        await wait_until(lambda: room.held == 3, what="as três requisições ficarem seguradas")
         await asyncio.wait_for(reg.stop_all(), 5)
         responses = await asyncio.wait_for(asyncio.gather(*held), 5)
         # soltas pelo on_shutdown: 200 com [] (cortadas pelo shutdown_timeout dariam erro de conexão)
@@ -220,22 +208,14 @@ async def test_stopping_the_server_answers_held_requests_instead_of_cutting_them
     assert room.held == 0
 
 
-async def test_a_restarted_app_reopens_its_room():
+async def test_a_restarted_app_reopens_its_room(reg):
     room = ChatRoom()
     room.close()
-    reg = Registry()
     server = await reg.start("chat", HttpServer(create_app(room)))
-    try:
-        assert not room.closed
-        async with aiohttp.ClientSession(server.url) as session:
-            waiter = asyncio.ensure_future(session.get("/mensagens", params={"since": 0, "espera": 30}))
-            for _ in range(200):
-                if room.held:
-                    break
-                await asyncio.sleep(0.01)
-            assert room.held == 1  # uma sala fechada responderia na hora, sem segurar
-            room.post("Ana", "voltei")
-            resp = await asyncio.wait_for(waiter, 5)
-            assert [m["texto"] for m in await resp.json()] == ["voltei"]
-    finally:
-        await reg.stop_all()
+    assert not room.closed
+    async with aiohttp.ClientSession(server.url) as session:
+        waiter = asyncio.ensure_future(session.get("/mensagens", params={"since": 0, "espera": 30}))
+        await wait_until(lambda: room.held == 1)  # uma sala fechada responderia na hora, sem segurar
+        room.post("Ana", "voltei")
+        resp = await asyncio.wait_for(waiter, 5)
+        assert [m["texto"] for m in await resp.json()] == ["voltei"]

@@ -1,24 +1,43 @@
-"""O protocolo do chat, sem rede: validação com erros em português, páginas de histórico, Origin."""
+"""O protocolo do chat, sem rede, nos dois sentidos: validação com erros em português, eventos do
+servidor, páginas de histórico, rótulos do diagrama, limites, Origin."""
 
 import json
+import pathlib
+import re
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.chatproto import (
+from helpers.chat.protocol import (
     ACTIONS,
+    EVENTS,
+    LIMITS,
     MAX_LIMIT,
     MAX_NICK,
     MAX_TEXT,
     BadMessage,
     Request,
+    ack_event,
     encode,
-    error,
+    error_event,
     history_pages,
+    history_request,
+    join_request,
+    label,
+    leave_request,
+    message_event,
     origin_allowed,
     parse,
+    parse_event,
+    presence_event,
+    send_request,
+    typing_event,
+    typing_request,
+    welcome_event,
 )
+
+HELPERS = pathlib.Path(__file__).resolve().parent.parent / "helpers"
 
 
 def msg(**fields) -> str:
@@ -70,8 +89,8 @@ def test_the_error_says_which_action_failed_when_it_knows():
     with pytest.raises(BadMessage) as caught:
         parse(msg(action="send"))
     assert caught.value.action == "send"
-    assert error(str(caught.value), "send") == {"type": "error", "error": str(caught.value), "action": "send"}
-    assert error("x") == {"type": "error", "error": "x"}
+    assert error_event(str(caught.value), "send") == {"type": "error", "error": str(caught.value), "action": "send"}
+    assert error_event("x") == {"type": "error", "error": "x"}
 
 
 @settings(max_examples=300, deadline=None)
@@ -121,3 +140,56 @@ def test_the_origin_rule(origin, host, allowed):
 def test_an_explicit_list_lets_other_origins_in():
     assert origin_allowed("https://hub.exemplo.edu", "10.0.0.5:8765", {"https://hub.exemplo.edu/"})
     assert not origin_allowed("https://outro.exemplo", "10.0.0.5:8765", {"https://hub.exemplo.edu"})
+
+
+def test_every_request_the_client_builds_is_one_the_server_accepts():
+    built = [join_request("Ana", since=3, token="t", client="c"), send_request("Oi", seq=2),
+             history_request(5, 10), typing_request(), leave_request()]
+    assert [parse(encode(r)).action for r in built] == list(ACTIONS)
+    assert parse(encode(join_request("Ana"))) == Request("join", nick="Ana")
+    assert parse(encode(send_request("Oi", seq=2))) == Request("send", text="Oi", seq=2)
+
+
+def test_every_event_the_server_builds_is_one_the_client_reads():
+    msg_ = {"id": 1, "ts": "2025-03-14T15:09:26.535Z", "nick": "Ana", "text": "Oi"}
+    built = [welcome_event("Ana", ["Ana"], 0), *history_pages([msg_]), message_event(msg_),
+             presence_event(["Ana"], joined="Ana"), typing_event("Ana"), ack_event(7, 1),
+             error_event("não", "send")]
+    assert [parse_event(encode(e))["type"] for e in built] == list(EVENTS)
+    assert message_event(msg_) == {"type": "message", **msg_}
+    assert presence_event([], left="Bia") == {"type": "presence", "online": [], "left": "Bia"}
+    assert ack_event(7, 42) == {"type": "ack", "seq": 7, "id": 42}
+
+
+@pytest.mark.parametrize("raw", ["não é json", "[1, 2]", '{"type": "hack"}', "{}"])
+def test_the_client_rejects_what_is_not_an_event(raw):
+    with pytest.raises(BadMessage):
+        parse_event(raw)
+
+
+def test_labels_for_the_diagram_cover_both_directions():
+    assert label(send_request("Oi, turma!")) == 'send "Oi, turma!"'
+    assert label(join_request("Ana")) == "join Ana"
+    assert label(message_event({"id": 3, "nick": "Ana", "text": "Oi"})) == 'message #3 Ana: "Oi"'
+    assert label(presence_event(["Ana"], left="Bia")) == "presence −Bia"
+    assert label(history_pages([])[0]) == "history (0)"
+    assert label(ack_event(1, 2)) == "ack"
+    assert label({"outra": "coisa"}) is None
+
+
+def test_no_module_but_the_protocol_writes_a_server_event_by_hand():
+    literal = re.compile(r"""["']type["']\s*:\s*["'](%s)["']""" % "|".join(EVENTS))
+    offenders = [str(path.relative_to(HELPERS)) for path in HELPERS.rglob("*.py")
+                 if path.name != "protocol.py" and literal.search(path.read_text(encoding="utf-8"))]
+    assert offenders == []
+
+
+def test_the_javascript_takes_the_limits_from_python():
+    page = (HELPERS / "static" / "chat.html").read_text(encoding="utf-8")
+    assert 'data-limites="__LIMITES__"' in page and not re.search(r"maxlength=\"?\d", page, re.I)
+    for name, used in (("chat.js", "limites"), ("chatwidget.js", "limits")):
+        source = (HELPERS / "static" / name).read_text(encoding="utf-8")
+        assert not re.search(r"maxLength\s*=\s*\d", source), name
+        typed = {str(LIMITS[k]) for k in ("typing_every_ms", "typing_shown_ms")}
+        assert not set(re.findall(r"\b\d+\b", source)) & typed, name
+        assert f"{used}.max_text" in source and f"{used}.typing_every_ms" in source, name

@@ -4,7 +4,7 @@ import itertools
 import re
 import sqlite3
 
-from helpers.chatstore import RECENT, ChatStore, utc_timestamp
+from helpers.chat.store import RECENT, ChatStore, utc_timestamp
 
 
 def fake_clock():

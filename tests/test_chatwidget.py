@@ -6,13 +6,14 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-import helpers.chatwidget as chatwidget
-from helpers.chat import ChatServer
-from helpers.chatwidget import ChatBox, ChatClient, box_svg, frame_label, resolve_url, side_by_side
-from helpers.events import C2S, S2C
-from helpers.handshake import SAMPLE_MASK
-from helpers.wsdecode import WsDecoder
-from helpers.wsframes import Frame, encode_frame
+import helpers.chat.widget as chatwidget
+from helpers.chat.server import ChatServer
+from helpers.chat.protocol import frame_label
+from helpers.chat.widget import ChatBox, ChatClient, box_svg, resolve_url, side_by_side
+from helpers.traffic.events import C2S, S2C
+from helpers.protocols.handshake import SAMPLE_MASK
+from helpers.traffic.wsdecode import WsDecoder
+from helpers.protocols.wsframes import Frame, encode_frame
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from helpers.costcalc import (
+from helpers.widgets.costcalc import (
     PRESETS,
     CostCalculator,
     average_delay,

@@ -4,8 +4,8 @@ import re
 
 import pytest
 
-from helpers.diagram import SequenceDiagram, held_label, render_svg
-from helpers.events import C2S, S2C, Closed, Connected, HttpRequest, HttpResponse, Raw
+from helpers.widgets.diagram import SequenceDiagram, held_label, render_svg
+from helpers.traffic.events import C2S, S2C, Closed, Connected, HttpRequest, HttpResponse, Raw
 
 GET = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
 OK = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\noi"
@@ -98,16 +98,17 @@ def get(conn, t, data=GET, target="/"):
     return HttpRequest(conn, C2S, t, data, method="GET", target=target, t_end=t)
 
 
-def ok(conn, t, data=OK):
-    return HttpResponse(conn, S2C, t, data, status=200, reason="OK", t_end=t)
+def ok(conn, t, data=OK, request=None):
+    return HttpResponse(conn, S2C, t, data, status=200, reason="OK", t_end=t, reply_to=request)
 
 
 def test_a_held_request_gets_a_bar_and_a_label_and_a_quick_poll_does_not():
     d = SequenceDiagram(["Ana", "Bruno"], hold_threshold=0.5)
-    d.add_event(get(1, 0.0, LONG, "/mensagens?since=0&espera=30"), client="Bruno")
-    d.add_event(get(1, 0.1), client="Ana")  # poll da Ana: responde na hora
-    d.add_event(ok(1, 0.11, EMPTY), client="Ana")
-    d.add_event(ok(1, 0.8), client="Bruno")  # a do Bruno ficou segurada 0,8 s
+    bruno, ana = get(1, 0.0, LONG, "/mensagens?since=0&espera=30"), get(1, 0.1)
+    d.add_event(bruno, client="Bruno")
+    d.add_event(ana, client="Ana")  # poll da Ana: responde na hora
+    d.add_event(ok(1, 0.11, EMPTY, ana), client="Ana")
+    d.add_event(ok(1, 0.8, request=bruno), client="Bruno")  # a do Bruno ficou segurada 0,8 s
     assert [m["kind"] for m in d.messages] == ["held", "msg", "msg", "msg"]
     assert d.messages[3]["from"] == 0 and d.messages[3]["held"] == pytest.approx(0.8)
     assert "held" not in d.messages[2]
@@ -118,26 +119,29 @@ def test_a_held_request_gets_a_bar_and_a_label_and_a_quick_poll_does_not():
 
 def test_without_a_threshold_nothing_is_marked_as_held():
     d = SequenceDiagram(["Bruno"])
-    d.add_event(get(1, 0.0), client="Bruno")
-    d.add_event(ok(1, 5.0), client="Bruno")
+    request = get(1, 0.0)
+    d.add_event(request, client="Bruno")
+    d.add_event(ok(1, 5.0, request=request), client="Bruno")
     assert [m["kind"] for m in d.messages] == ["msg", "msg"]
     assert '<g class="hold"' not in d.svg
 
 
-def test_requests_and_answers_pair_up_per_client_and_connection():
+def test_each_answer_pairs_with_the_request_the_decoder_says_it_answers():
     d = SequenceDiagram(["Ana", "Bruno"], hold_threshold=0.5)
-    d.add_event(get(1, 0.0), client="Ana")
-    d.add_event(get(1, 0.0), client="Bruno")  # mesmo número de conexão, outro tap
-    d.add_event(ok(1, 0.01), client="Ana")
-    d.add_event(ok(1, 2.0), client="Bruno")
+    ana, bruno = get(1, 0.0), get(1, 0.0)  # mesmo número de conexão, outro tap
+    d.add_event(ana, client="Ana")
+    d.add_event(bruno, client="Bruno")
+    d.add_event(ok(1, 0.01, request=ana), client="Ana")
+    d.add_event(ok(1, 2.0, request=bruno), client="Bruno")
     assert [m["kind"] for m in d.messages] == ["msg", "held", "msg", "msg"]
     assert d.messages[3]["from"] == 1
 
 
 def test_clock_converts_hold_times_to_the_unit_of_the_labels():
     d = SequenceDiagram(["Bruno"], hold_threshold=1.0, clock=lambda t: t / 0.05)  # tempo simulado
-    d.add_event(get(1, 0.0), client="Bruno")
-    d.add_event(ok(1, 0.12), client="Bruno")
+    request = get(1, 0.0)
+    d.add_event(request, client="Bruno")
+    d.add_event(ok(1, 0.12, request=request), client="Bruno")
     assert "segurada 2,4 s" in d.svg
 
 
@@ -167,7 +171,8 @@ def test_follow_accepts_a_label_function_and_clear_forgets_open_requests():
 
     tap, d = FakeTap(), SequenceDiagram(["Ana"], hold_threshold=0.5)
     d.follow(tap, client="Ana", label=lambda ev: "vazio" if isinstance(ev, HttpResponse) else None)
-    tap.subs[0](get(1, 0.0))
+    request = get(1, 0.0)
+    tap.subs[0](request)
     d.clear()
-    tap.subs[0](ok(1, 3.0, EMPTY))
+    tap.subs[0](ok(1, 3.0, EMPTY, request))
     assert [(m["label"], m["kind"]) for m in d.messages] == [("vazio", "msg")]

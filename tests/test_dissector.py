@@ -3,8 +3,8 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.dissector import FrameDissector, build_frame, dissect, explain
-from helpers.wsframes import Opcode, decode_frame, encode_frame
+from helpers.widgets.dissector import FrameDissector, build_frame, dissect, explain
+from helpers.protocols.wsframes import Opcode, decode_frame, encode_frame
 
 H = bytes.fromhex
 HELLO_MASKED = H("81 85 37 fa 21 3d 7f 9f 4d 51 58")

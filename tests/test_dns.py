@@ -16,22 +16,20 @@ import dns.rdatatype
 import dns.resolver
 import pytest
 
-from helpers.diagram import SequenceDiagram
-from helpers.dns import (
+from helpers.core.lifecycle import PortInUse
+from helpers.dns.server import DnsMessage, DnsServer, exchange
+from helpers.protocols.dns import (
     ZONE,
-    DnsMessage,
-    DnsServer,
     answer,
     describe,
     dissect,
     drop_reason,
-    exchange,
     format_dissection,
     handle,
     make_zone,
 )
-from helpers.events import C2S, S2C
-from helpers.lifecycle import PortInUse, Registry
+from helpers.traffic.events import C2S, S2C
+from helpers.widgets.diagram import SequenceDiagram
 
 
 def ask(name, rdtype="A", **kw):
@@ -213,64 +211,48 @@ def test_a_truncated_message_cannot_be_dissected():
 # --- pela rede, em loopback --------------------------------------------------------------------
 
 
-async def test_dnspython_resolves_through_the_server_on_loopback_and_bad_input_does_not_stop_it():
-    reg = Registry()
+async def test_dnspython_resolves_through_the_server_on_loopback_and_bad_input_does_not_stop_it(reg):
     server = await reg.start("dns", DnsServer(ZONE))
-    try:
-        resolver = dns.asyncresolver.Resolver(configure=False)
-        resolver.nameservers, resolver.port, resolver.lifetime = ["127.0.0.1"], server.port, 2.0
-        result = await resolver.resolve("chat.curso.test", "A")
-        assert [r.address for r in result] == ["127.0.0.1"]
-        assert await exchange(b"oi", server.port, timeout=0.2) is None
-        assert server.log_lines[-1].startswith("dropped 2-byte datagram from 127.0.0.1:")
-        formerr = await exchange(b"\x12\x34\x01\x00\x00\x01" + b"\x00" * 6, server.port)
-        assert dns.message.from_wire(formerr).rcode() == dns.rcode.FORMERR
-        with pytest.raises(dns.resolver.NXDOMAIN):
-            await resolver.resolve("nao-existe.curso.test", "A")
-        result = await resolver.resolve("chat.curso.test", "AAAA")
-        assert [r.address for r in result] == ["::1"]
-        assert server.received == 5
-        assert [e.direction for e in server.events].count(S2C) == 4  # o "oi" ficou sem resposta
-    finally:
-        await reg.stop_all()
+    resolver = dns.asyncresolver.Resolver(configure=False)
+    resolver.nameservers, resolver.port, resolver.lifetime = ["127.0.0.1"], server.port, 2.0
+    result = await resolver.resolve("chat.curso.test", "A")
+    assert [r.address for r in result] == ["127.0.0.1"]
+    assert await exchange(b"oi", server.port, timeout=0.2) is None
+    assert server.log_lines[-1].startswith("dropped 2-byte datagram from 127.0.0.1:")
+    formerr = await exchange(b"\x12\x34\x01\x00\x00\x01" + b"\x00" * 6, server.port)
+    assert dns.message.from_wire(formerr).rcode() == dns.rcode.FORMERR
+    with pytest.raises(dns.resolver.NXDOMAIN):
+        await resolver.resolve("nao-existe.curso.test", "A")
+    result = await resolver.resolve("chat.curso.test", "AAAA")
+    assert [r.address for r in result] == ["::1"]
+    assert server.received == 5
+    assert [e.direction for e in server.events].count(S2C) == 4  # o "oi" ficou sem resposta
 
 
-async def test_each_datagram_becomes_an_arrow_on_the_sequence_diagram():
-    reg = Registry()
+async def test_each_datagram_becomes_an_arrow_on_the_sequence_diagram(reg):
     server = await reg.start("dns", DnsServer(ZONE))
-    try:
-        diagram = SequenceDiagram(["cliente"], server="servidor DNS")
-        server.draw_on(diagram, "servidor DNS", "cliente")
-        query = dns.message.make_query("nao-existe.curso.test", "A")
-        await exchange(query.to_wire(), server.port)
-        assert [(m["src"], m["label"], m["kind"]) for m in diagram.messages] == [
-            ("cliente", "A? nao-existe.curso.test", "msg"),
-            ("servidor DNS", "NXDOMAIN", "error"),
-        ]
-        assert diagram.messages[0]["size"] == len(query.to_wire())
-    finally:
-        await reg.stop_all()
+    diagram = SequenceDiagram(["cliente"], server="servidor DNS")
+    diagram.follow(server, client="cliente")
+    query = dns.message.make_query("nao-existe.curso.test", "A")
+    await exchange(query.to_wire(), server.port)
+    assert [(m["src"], m["label"], m["kind"]) for m in diagram.messages] == [
+        ("cliente", "A? nao-existe.curso.test", "msg"),
+        ("servidor DNS", "NXDOMAIN", "error"),
+    ]
+    assert diagram.messages[0]["size"] == len(query.to_wire())
 
 
-async def test_restarting_under_the_same_name_replaces_the_server():
-    reg = Registry()
+async def test_restarting_under_the_same_name_replaces_the_server(reg):
     first = await reg.start("dns", DnsServer(ZONE))
     second = await reg.start("dns", DnsServer(ZONE))
-    try:
-        assert first._transport is None and second.port
-        assert await exchange(ask("chat.curso.test")[0].to_wire(), second.port) is not None
-    finally:
-        await reg.stop_all()
+    assert first._transport is None and second.port
+    assert await exchange(ask("chat.curso.test")[0].to_wire(), second.port) is not None
 
 
-async def test_a_busy_port_gives_the_portuguese_port_in_use_error():
-    reg = Registry()
+async def test_a_busy_port_gives_the_portuguese_port_in_use_error(reg):
     server = await reg.start("dns", DnsServer(ZONE))
-    try:
-        with pytest.raises(PortInUse, match="já está em uso"):
-            await DnsServer(ZONE, port=server.port).start()
-    finally:
-        await reg.stop_all()
+    with pytest.raises(PortInUse, match="já está em uso"):
+        await DnsServer(ZONE, port=server.port).start()
 
 
 def test_events_know_their_direction_and_summary():
@@ -337,14 +319,17 @@ def test_the_command_line_reports_a_busy_port_in_portuguese():
     assert out.returncode == 1 and "já está em uso" in out.stderr
 
 
-def test_a_server_draws_on_one_diagram_at_a_time():
+def test_a_diagram_follows_a_dns_server_like_a_tap_and_can_stop():
     server = DnsServer(ZONE)
     first, second = SequenceDiagram(), SequenceDiagram()
-    server.draw_on(first, "servidor", "cliente")
-    server.draw_on(second, "servidor", "cliente")
+    first.follow(server, client="cliente")
+    second.follow(server, client="resolvedor", server="autoritativo")
     query = dns.message.make_query("chat.curso.test", "A").to_wire()
     server._emit(DnsMessage(1, C2S, 0.0, query))
-    assert (first.arrows, second.arrows) == (0, 1)
-    server.stop_drawing()
+    assert (first.arrows, second.arrows) == (1, 1)
+    assert second.messages[0]["src"] == "resolvedor" and second.messages[0]["dst"] == "autoritativo"
+    first.unfollow(server)
     server._emit(DnsMessage(2, C2S, 0.0, query))
-    assert second.arrows == 1 and len(server._subscribers) == 0
+    assert (first.arrows, second.arrows) == (1, 2)
+    second.unfollow()
+    assert len(server._subscribers) == 0

@@ -8,9 +8,10 @@ import dns.rcode
 import dns.resolver
 import pytest
 
-from helpers.dns import ZONE, DnsServer, handle
-from helpers.dnscache import Cache, CachingResolver, cache_ttl
-from helpers.lifecycle import Registry
+from helpers.dns.server import DnsServer
+from helpers.protocols.dns import ZONE, handle
+from helpers.dns.cache import Cache, CachingResolver, cache_ttl
+from helpers.core.lifecycle import Registry
 
 
 class Clock:
@@ -68,66 +69,54 @@ def test_cached_answers_come_back_with_the_ttl_reduced_by_whole_seconds():
         assert out.id == query.id
 
 
-async def test_the_second_query_is_answered_from_cache_until_the_ttl_expires():
+async def test_the_second_query_is_answered_from_cache_until_the_ttl_expires(reg):
     clock = Clock()
-    reg = Registry()
     server = await reg.start("dns", DnsServer(ZONE))
     cache = await reg.start("cache", CachingResolver(server.port, clock=clock))
-    try:
-        stub = dns.asyncresolver.Resolver(configure=False)
-        stub.nameservers, stub.port, stub.lifetime = ["127.0.0.1"], cache.port, 2.0
-        for _ in range(3):
-            await stub.resolve("curto.curso.test", "A")
-        assert server.received == 1 and (cache.hits, cache.misses) == (2, 1)
-        clock.now += 1.0  # o TTL de 1 s venceu
+    stub = dns.asyncresolver.Resolver(configure=False)
+    stub.nameservers, stub.port, stub.lifetime = ["127.0.0.1"], cache.port, 2.0
+    for _ in range(3):
         await stub.resolve("curto.curso.test", "A")
-        assert server.received == 2 and (cache.hits, cache.misses) == (2, 2)
-        notes = [e.note for e in cache.events if e.direction == "s2c"]
-        assert notes == ["", "cache", "cache", ""]
-    finally:
-        await reg.stop_all()
+    assert server.received == 1 and (cache.hits, cache.misses) == (2, 1)
+    clock.now += 1.0  # o TTL de 1 s venceu
+    await stub.resolve("curto.curso.test", "A")
+    assert server.received == 2 and (cache.hits, cache.misses) == (2, 2)
+    notes = [e.note for e in cache.events if e.direction == "s2c"]
+    assert notes == ["", "cache", "cache", ""]
 
 
-async def test_the_resolver_sets_ra_clears_aa_and_asks_upstream_without_recursion():
-    reg = Registry()
+async def test_the_resolver_sets_ra_clears_aa_and_asks_upstream_without_recursion(reg):
     server = await reg.start("dns", DnsServer(ZONE))
     cache = await reg.start("cache", CachingResolver(server.port))
-    try:
-        stub = dns.asyncresolver.Resolver(configure=False)
-        stub.nameservers, stub.port, stub.lifetime = ["127.0.0.1"], cache.port, 2.0
-        answer = await stub.resolve("chat.curso.test", "A")
-        assert answer.response.flags & dns.flags.RA and not answer.response.flags & dns.flags.AA
-        upstream = dns.message.from_wire(server.events[0].data)
-        assert not upstream.flags & dns.flags.RD
-        with pytest.raises(dns.resolver.NXDOMAIN):
-            await stub.resolve("nao-existe.curso.test", "A")
-        with pytest.raises(dns.resolver.NXDOMAIN):
-            await stub.resolve("nao-existe.curso.test", "A")
-        assert server.received == 2 and cache.hits == 1  # o "não existe" também fica no cache
-    finally:
-        await reg.stop_all()
+    stub = dns.asyncresolver.Resolver(configure=False)
+    stub.nameservers, stub.port, stub.lifetime = ["127.0.0.1"], cache.port, 2.0
+    answer = await stub.resolve("chat.curso.test", "A")
+    assert answer.response.flags & dns.flags.RA and not answer.response.flags & dns.flags.AA
+    upstream = dns.message.from_wire(server.events[0].data)
+    assert not upstream.flags & dns.flags.RD
+    with pytest.raises(dns.resolver.NXDOMAIN):
+        await stub.resolve("nao-existe.curso.test", "A")
+    with pytest.raises(dns.resolver.NXDOMAIN):
+        await stub.resolve("nao-existe.curso.test", "A")
+    assert server.received == 2 and cache.hits == 1  # o "não existe" também fica no cache
 
 
-async def test_an_unreachable_upstream_gives_servfail_and_nothing_is_cached():
-    reg = Registry()
+async def test_an_unreachable_upstream_gives_servfail_and_nothing_is_cached(reg):
     server = await reg.start("dns", DnsServer(ZONE))
     port = server.port
     await reg.stop("dns")  # ninguém mais escuta nessa porta
     cache = await reg.start("cache", CachingResolver(port, timeout=0.3))
-    try:
-        query = dns.message.make_query("chat.curso.test", "A")
-        from helpers.dns import exchange
+    query = dns.message.make_query("chat.curso.test", "A")
+    from helpers.dns.server import exchange
 
-        out = dns.message.from_wire(await exchange(query.to_wire(), cache.port, timeout=2.0))
-        assert out.rcode() == dns.rcode.SERVFAIL and len(cache.cache) == 0
-    finally:
-        await reg.stop_all()
+    out = dns.message.from_wire(await exchange(query.to_wire(), cache.port, timeout=2.0))
+    assert out.rcode() == dns.rcode.SERVFAIL and len(cache.cache) == 0
 
 
 async def test_closing_cancels_queries_still_waiting_for_upstream():
     reg = Registry()
     cache = await reg.start("cache", CachingResolver(9, timeout=5.0))  # porta 9: discard
-    from helpers.dns import exchange
+    from helpers.dns.server import exchange
 
     await exchange(dns.message.make_query("chat.curso.test", "A").to_wire(), cache.port, timeout=0.1)
     await reg.stop_all()

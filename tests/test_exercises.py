@@ -3,8 +3,8 @@
 import pytest
 from aiohttp import web
 
-import helpers.ch01_exercises  # noqa: F401  (registra os corretores)
-from helpers.exercises import EXERCISES, Feedback, check, check_async
+import helpers.exercises.ch01  # noqa: F401  (registra os corretores)
+from helpers.exercises.grader import EXERCISES, Feedback, check, check_async
 from solutions import ch01
 
 
@@ -71,16 +71,16 @@ def test_sync_check_refuses_async_exercises_clearly():
 
 
 def _all_solutions():
-    """Importa os corretores (helpers/chNN_exercises.py) e as soluções (tests/solutions/chNN.py)."""
+    """Importa os corretores (helpers/exercises/chNN.py) e as soluções (tests/solutions/chNN.py)."""
     import importlib
     import pathlib
     import pkgutil
 
-    import helpers
+    import helpers.exercises
 
-    for info in pkgutil.iter_modules(helpers.__path__):
-        if info.name.endswith("_exercises"):
-            importlib.import_module(f"helpers.{info.name}")
+    for info in pkgutil.iter_modules(helpers.exercises.__path__):
+        if info.name.startswith("ch"):
+            importlib.import_module(f"helpers.exercises.{info.name}")
     solutions = {}
     for path in sorted((pathlib.Path(__file__).parent / "solutions").glob("ch*.py")):
         solutions.update(importlib.import_module(f"solutions.{path.stem}").SOLUTIONS)
@@ -98,3 +98,47 @@ def test_every_registered_exercise_has_a_reference_solution():
 async def test_each_reference_solution_is_accepted(ident):
     result = await check_async(ident, SOLUTIONS[ident])
     assert result.ok, result.message
+
+
+def _public_values():
+    """Cada nome público (``__all__``) de cada módulo do pacote: (onde, valor)."""
+    import importlib
+    import pkgutil
+
+    import helpers
+
+    for info in pkgutil.walk_packages(helpers.__path__, "helpers."):
+        if info.name.endswith("__main__"):
+            continue
+        module = importlib.import_module(info.name)
+        for name in getattr(module, "__all__", []):
+            yield f"{info.name}.{name}", getattr(module, name)
+
+
+def _same(answer, value) -> bool:
+    if callable(answer):
+        code, other = getattr(answer, "__code__", None), getattr(value, "__code__", None)
+        return code is not None and other is not None and (code.co_code, code.co_consts) == (
+            other.co_code, other.co_consts)
+    try:
+        return bool(answer == value)
+    except Exception:
+        return False
+
+
+def test_no_reference_solution_can_be_imported_from_the_package():
+    public = list(_public_values())
+    leaks = [(ident, where) for ident, answer in SOLUTIONS.items() for where, value in public
+             if _same(answer, value)]
+    assert leaks == []
+
+
+def test_a_chapter_grader_is_found_without_importing_it_first():
+    import subprocess
+    import sys
+
+    code = ("from helpers import check; import sys; "
+            "print(check('04.1', None)); print('helpers.exercises.ch04' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[-1] == "True" and "Ainda não" in out.stdout

@@ -9,7 +9,7 @@ import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from helpers.export import (
+from helpers.tools.export import (
     WIDGET_STATE, WIDGET_VIEW, StaticWidgetPreprocessor, execute_with_final_widget_state, export_html,
 )
 
@@ -163,7 +163,7 @@ def background_notebook() -> nbformat.NotebookNode:
             "    d.add('cliente', 'servidor', 'GET /', b'GET / HTTP/1.1\\r\\n\\r\\n')\n"
             "tarefa = asyncio.get_running_loop().create_task(desenha())\nd"
         ),
-        new_code_cell("chegou.set()\nawait asyncio.sleep(0.2)\nprint(d.arrows)"),
+        new_code_cell("chegou.set()\nawait tarefa\nprint(d.arrows)"),
     ])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     return nb
@@ -201,7 +201,7 @@ def test_an_svg_figure_inside_an_html_widget_is_exported(tmp_path):
     import nbformat
     from nbformat.v4 import new_code_cell, new_notebook
 
-    from helpers.export import export_html
+    from helpers.tools.export import export_html
 
     nb = new_notebook(cells=[new_code_cell(
         "import ipywidgets as w\n"

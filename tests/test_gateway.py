@@ -8,14 +8,15 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from helpers.gateway import (
+from helpers.scale.gateway import (
     GoneException,
     LocalGateway,
     ManagementApi,
     new_connection_id,
     select_route,
 )
-from helpers.lifecycle import Registry
+from helpers.core.lifecycle import Registry
+from support import wait_until
 
 ROUTES = {"$connect": 1, "$disconnect": 1, "$default": 1, "sendmessage": 1}
 
@@ -105,10 +106,10 @@ async def recv(ws, timeout=3.0):
 async def test_each_client_gets_its_own_connection_id_through_connect(chat):
     gateway, connected, calls, _ = chat
     async with connect(gateway.ws_url + "?nome=Ana"), connect(gateway.ws_url + "?nome=Bruno"):
-        await asyncio.sleep(0.05)
+        await wait_until(lambda: len(connected) == 2, what="as duas conexões passarem pelo $connect")
         assert sorted(connected.values()) == ["Ana", "Bruno"]
         assert len(set(connected)) == 2 and set(connected) == set(gateway.connections)
-    await asyncio.sleep(0.1)
+    await wait_until(lambda: calls.count("$disconnect") == 2, what="os dois $disconnect")
     assert calls.count("$connect") == 2 and calls.count("$disconnect") == 2 and not connected
 
 
@@ -140,16 +141,12 @@ async def test_unknown_action_and_non_json_go_to_default(chat):
     assert calls.count("$default") == 2
 
 
-async def test_without_default_route_the_client_gets_forbidden():
-    reg = Registry()
+async def test_without_default_route_the_client_gets_forbidden(reg):
     gateway = await reg.start("gw", LocalGateway({}))
-    try:
-        async with connect(gateway.ws_url) as ws:
-            await ws.send('{"action": "qualquer"}')
-            answer = await recv(ws)
-            assert answer["message"] == "Forbidden" and "$default" in answer["erro"]
-    finally:
-        await reg.stop_all()
+    async with connect(gateway.ws_url) as ws:
+        await ws.send('{"action": "qualquer"}')
+        answer = await recv(ws)
+        assert answer["message"] == "Forbidden" and "$default" in answer["erro"]
 
 
 async def test_a_failing_handler_answers_internal_error_and_the_gateway_keeps_going(chat):
@@ -166,7 +163,7 @@ async def test_get_delete_and_gone_on_the_management_endpoint(chat):
     gateway, connected, _, _ = chat
     api = ManagementApi(gateway.management_url)
     async with connect(gateway.ws_url + "?nome=Carla") as carla:
-        await asyncio.sleep(0.05)
+        await wait_until(lambda: len(connected) == 1, what="a conexão passar pelo $connect")
         (cid,) = connected
         info = await asyncio.to_thread(api.get_connection, ConnectionId=cid)
         assert info["identity"]["sourceIp"] == "127.0.0.1"

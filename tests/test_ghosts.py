@@ -5,8 +5,8 @@ import logging
 
 from websockets.asyncio.client import connect
 
-from helpers.ghosts import Blackhole, count_over_time
-from helpers.lifecycle import Registry, WebSocketServer
+from helpers.experiments.ghosts import Blackhole, count_over_time
+from helpers.core.lifecycle import WebSocketServer
 
 QUIET = logging.getLogger("tests.ghosts")
 QUIET.propagate = False
@@ -30,45 +30,33 @@ async def ghosts_left(reg, **keepalive):
     return samples[-1][1]
 
 
-async def test_without_heartbeats_the_server_keeps_ghosts():
-    reg = Registry()
-    try:
-        assert await ghosts_left(reg, ping_interval=None) == 5
-    finally:
-        await reg.stop_all()
+async def test_without_heartbeats_the_server_keeps_ghosts(reg):
+    assert await ghosts_left(reg, ping_interval=None) == 5
 
 
-async def test_with_ping_pong_the_server_drops_ghosts():
-    reg = Registry()
-    try:
-        assert await ghosts_left(reg, ping_interval=0.3, ping_timeout=0.3) == 0
-    finally:
-        await reg.stop_all()
+async def test_with_ping_pong_the_server_drops_ghosts(reg):
+    assert await ghosts_left(reg, ping_interval=0.3, ping_timeout=0.3) == 0
 
 
-async def test_the_blackhole_relays_faithfully_until_cut():
-    reg = Registry()
+async def test_the_blackhole_relays_faithfully_until_cut(reg):
 
     async def echo(ws):
         async for m in ws:
             await ws.send(m)
 
-    try:
-        server = await reg.start("ws", WebSocketServer(echo, logger=QUIET))
-        hole = await reg.start("hole", Blackhole(server.port))
-        async with connect(f"ws://127.0.0.1:{hole.port}/", close_timeout=0.2) as ws:
-            await ws.send("oi")
-            assert await ws.recv() == "oi"
-            hole.cut()
-            await ws.send("alô?")
-            try:
-                await asyncio.wait_for(ws.recv(), 0.3)
-                raise AssertionError("nada deveria passar")
-            except asyncio.TimeoutError:
-                pass
-        assert "cortado" in repr(hole)
-    finally:
-        await reg.stop_all()
+    server = await reg.start("ws", WebSocketServer(echo, logger=QUIET))
+    hole = await reg.start("hole", Blackhole(server.port))
+    async with connect(f"ws://127.0.0.1:{hole.port}/", close_timeout=0.2) as ws:
+        await ws.send("oi")
+        assert await ws.recv() == "oi"
+        hole.cut()
+        await ws.send("alô?")
+        try:
+            await asyncio.wait_for(ws.recv(), 0.3)
+            raise AssertionError("nada deveria passar")
+        except asyncio.TimeoutError:
+            pass
+    assert "cortado" in repr(hole)
 
 
 async def test_count_over_time_samples_until_the_deadline():

@@ -4,7 +4,7 @@ import itertools
 
 import pytest
 
-from helpers.guide import QUESTIONS, DecisionGuide, recommend
+from helpers.widgets.guide import QUESTIONS, DecisionGuide, recommend
 
 
 def test_a_chat_gets_a_websocket():

@@ -1,5 +1,5 @@
 """O laboratório de segurança: cada ataque funciona contra o servidor ingênuo e falha contra o
-blindado (``helpers.hardening``), no loopback."""
+blindado (``helpers.experiments.hardening``), no loopback."""
 
 import json
 import logging
@@ -8,9 +8,9 @@ import ssl
 import pytest
 from websockets.asyncio.client import connect
 
-from helpers.hardening import (ATTACKS, CHAT_SCHEMA, NAIVE, Guarded, Policy, TokenBucket, as_text,
-                               guarded_server, hardened, mural, self_signed)
-from helpers.lifecycle import Registry
+from helpers.experiments.hardening import (ATTACKS, NAIVE, Guarded, Policy, TokenBucket, as_text,
+                                           guarded_server, hardened, mural, self_signed)
+from helpers.core.lifecycle import Registry
 
 QUIET = logging.getLogger("tests.hardening")
 QUIET.propagate = False
@@ -50,36 +50,28 @@ async def test_each_refusal_carries_the_right_status_or_close_code(attack, expec
     assert expected in (await outcome(hardened(), attack)).detail
 
 
-async def test_a_legitimate_client_still_chats_through_the_hardened_server():
-    reg = Registry()
+async def test_a_legitimate_client_still_chats_through_the_hardened_server(reg):
     handler, _ = mural()
     server = await reg.start("ws", guarded_server(handler, hardened(), logger=QUIET))
-    try:
-        async with connect(f"ws://127.0.0.1:{server.port}/", origin="http://127.0.0.1:8888",
-                           additional_headers={"Authorization": "Bearer token-do-curso"}) as ws:
-            await ws.send(json.dumps({"type": "chat", "text": "<b>oi</b>"}))
-            assert json.loads(await ws.recv())["text"] == "<b>oi</b>"
-    finally:
-        await reg.stop_all()
+    async with connect(f"ws://127.0.0.1:{server.port}/", origin="http://127.0.0.1:8888",
+                       additional_headers={"Authorization": "Bearer token-do-curso"}) as ws:
+        await ws.send(json.dumps({"type": "chat", "text": "<b>oi</b>"}))
+        assert json.loads(await ws.recv())["text"] == "<b>oi</b>"
 
 
-async def test_token_in_the_first_message_works_for_browsers():
-    reg = Registry()
+async def test_token_in_the_first_message_works_for_browsers(reg):
     handler, _ = mural()
     policy = hardened(token_in="first_message")
     server = await reg.start("ws", guarded_server(handler, policy, logger=QUIET))
     url = f"ws://127.0.0.1:{server.port}/"
-    try:
-        async with connect(url, origin="http://127.0.0.1:8888") as ws:
-            await ws.send(json.dumps({"type": "auth", "token": "token-do-curso"}))
-            await ws.send(json.dumps({"type": "chat", "text": "oi"}))
-            assert json.loads(await ws.recv())["text"] == "oi"
-        async with connect(url, origin="http://127.0.0.1:8888") as ws:
-            await ws.send(json.dumps({"type": "auth", "token": "chute"}))
-            await ws.wait_closed()
-            assert ws.close_code == 1008
-    finally:
-        await reg.stop_all()
+    async with connect(url, origin="http://127.0.0.1:8888") as ws:
+        await ws.send(json.dumps({"type": "auth", "token": "token-do-curso"}))
+        await ws.send(json.dumps({"type": "chat", "text": "oi"}))
+        assert json.loads(await ws.recv())["text"] == "oi"
+    async with connect(url, origin="http://127.0.0.1:8888") as ws:
+        await ws.send(json.dumps({"type": "auth", "token": "chute"}))
+        await ws.wait_closed()
+        assert ws.close_code == 1008
 
 
 class FakeClock:
@@ -101,7 +93,7 @@ def test_token_bucket_allows_a_burst_then_the_average_rate():
 
 
 def test_schema_problems_are_explained_in_portuguese():
-    g = Guarded(object(), Policy(schema=CHAT_SCHEMA))
+    g = Guarded(object(), Policy(schema=hardened().schema))
     assert g.problem(json.dumps({"type": "chat", "text": "oi"})) is None
     assert g.problem("{") == "não é JSON"
     assert g.problem(b"\x00") == "só aceito texto (JSON)"
@@ -118,20 +110,16 @@ def test_policies_describe_themselves():
     assert len(hardened().describe()) == 7
 
 
-async def test_wss_with_a_throwaway_certificate():
+async def test_wss_with_a_throwaway_certificate(reg):
     pytest.importorskip("cryptography")
     cert = self_signed()
-    reg = Registry()
     handler, _ = mural()
     server = await reg.start("wss", guarded_server(handler, NAIVE, ssl=cert.server, logger=QUIET))
-    try:
-        async with connect(f"wss://127.0.0.1:{server.port}/", ssl=cert.client) as ws:
-            await ws.send("oi")
-            assert await ws.recv() == "oi"
-        with pytest.raises(ssl.SSLCertVerificationError):
-            await connect(f"wss://127.0.0.1:{server.port}/", ssl=ssl.create_default_context())
-    finally:
-        await reg.stop_all()
+    async with connect(f"wss://127.0.0.1:{server.port}/", ssl=cert.client) as ws:
+        await ws.send("oi")
+        assert await ws.recv() == "oi"
+    with pytest.raises(ssl.SSLCertVerificationError):
+        await connect(f"wss://127.0.0.1:{server.port}/", ssl=ssl.create_default_context())
 
 
 # --- o chat do capítulo 05 como servidor em teste -------------------------------------------------
@@ -141,8 +129,8 @@ CHAT_FALLS_FOR = {"200 mensagens de uma vez", "20 conexões do mesmo endereço",
 
 
 async def chat_outcomes(guard: bool):
-    from helpers.chat import ChatServer
-    from helpers.chatproto import MAX_SIZE
+    from helpers.chat.server import ChatServer
+    from helpers.chat.protocol import MAX_SIZE
 
     reg = Registry()
     chat = await reg.start("chat", ChatServer(origins=["http://127.0.0.1:8888"], logger=QUIET))
@@ -167,28 +155,24 @@ async def test_the_chapter_05_chat_behind_the_guard_refuses_every_attack():
     assert not [name for name, r in results.items() if r.succeeded], results
 
 
-async def test_the_guarded_chat_still_chats_and_serves_its_page():
+async def test_the_guarded_chat_still_chats_and_serves_its_page(reg):
     import pathlib
 
     import aiohttp
 
-    from helpers.chat import ChatServer
+    from helpers.chat.server import ChatServer
 
     page = pathlib.Path(__file__).parent.parent / "helpers" / "static" / "chat.html"
 
-    reg = Registry()
     chat = await reg.start("chat", ChatServer(origins=["http://127.0.0.1:8888"], logger=QUIET))
     guarded = await reg.start("guarded", guarded_server(
         chat.handler, hardened(tokens=None, schema=None, origins=None),
         app_process_request=chat.process_request, logger=QUIET))
-    try:
-        if page.exists():  # (a página do capítulo 05; o teste do chat em si não depende dela)
-            async with aiohttp.ClientSession() as s, s.get(f"http://127.0.0.1:{guarded.port}/") as r:
-                assert r.status == 200 and "html" in r.headers["Content-Type"]
-        async with connect(f"ws://127.0.0.1:{guarded.port}/ws", origin="http://127.0.0.1:8888") as ws:
-            await ws.send(json.dumps({"action": "join", "nick": "Ana"}))
-            await ws.send(json.dumps({"action": "send", "text": "oi"}))
-            types = [json.loads(await ws.recv())["type"] for _ in range(3)]
-            assert types == ["welcome", "history", "message"]
-    finally:
-        await reg.stop_all()
+    if page.exists():  # (a página do capítulo 05; o teste do chat em si não depende dela)
+        async with aiohttp.ClientSession() as s, s.get(f"http://127.0.0.1:{guarded.port}/") as r:
+            assert r.status == 200 and "html" in r.headers["Content-Type"]
+    async with connect(f"ws://127.0.0.1:{guarded.port}/ws", origin="http://127.0.0.1:8888") as ws:
+        await ws.send(json.dumps({"action": "join", "nick": "Ana"}))
+        await ws.send(json.dumps({"action": "send", "text": "oi"}))
+        types = [json.loads(await ws.recv())["type"] for _ in range(3)]
+        assert types == ["welcome", "history", "message"]

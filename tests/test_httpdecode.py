@@ -3,8 +3,8 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.events import C2S, S2C, HttpRequest, HttpResponse, Raw
-from helpers.httpdecode import HttpDecoder, RawDecoder
+from helpers.traffic.events import C2S, S2C, HttpRequest, HttpResponse, Raw, safe_feed
+from helpers.traffic.httpdecode import HttpDecoder, RawDecoder
 
 GET = b"GET /hora HTTP/1.1\r\nHost: exemplo\r\nUser-Agent: teste\r\n\r\n"
 OK = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\n12:00"
@@ -118,3 +118,26 @@ def test_random_bytes_never_raise(chunks):
     events = run(chunks)
     fed = sum(len(d) for _, d in chunks)
     assert sum(len(e.data) for e in events) <= fed
+
+
+def test_each_response_says_which_request_it_answers():
+    events = run([(C2S, GET + POST), (S2C, OK), (S2C, CREATED)])
+    requests = [e for e in events if isinstance(e, HttpRequest)]
+    responses = [e for e in events if isinstance(e, HttpResponse)]
+    assert [r.reply_to for r in responses] == requests
+    assert all(r.reply_to is not None and r.reply_to.direction == C2S for r in responses)
+
+
+def test_a_decoder_that_fails_inside_becomes_raw_bytes_never_an_exception():
+    class Broken:
+        def feed(self, direction, data, t):
+            raise ZeroDivisionError("ops")
+
+    [ev] = safe_feed(Broken(), 7, C2S, b"abc", 1.0)
+    assert isinstance(ev, Raw) and ev.data == b"abc" and "ops" in ev.note
+    decoder = HttpDecoder(1)
+    assert decoder.feed(C2S, GET[:10], 0.0) == []
+    decoder._drain = Broken().feed  # um defeito no meio do caminho
+    [ev] = safe_feed(decoder, 1, C2S, GET[10:], 0.1)
+    assert ev.data == GET and "erro interno" in ev.note  # os bytes guardados não se perdem
+    assert isinstance(decoder.feed(C2S, b"mais", 0.2)[0], Raw)  # a direção segue como bytes crus

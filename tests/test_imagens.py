@@ -72,12 +72,12 @@ def test_readme_screenshots_exist_and_are_real_pngs():
 
 def test_html_export_and_slides_embed_the_course_figures(tmp_path):
     """O nbconvert só embute imagens da pasta do notebook; as de ../images/ entram pelo
-    InlineImagesPreprocessor (helpers.export), na página HTML e nos slides."""
+    InlineImagesPreprocessor (helpers.tools.export), na página HTML e nos slides."""
     import nbformat
     from nbformat.v4 import new_markdown_cell, new_notebook
 
-    from helpers.export import export_html
-    from helpers.slides import export_slides
+    from helpers.tools.export import export_html
+    from helpers.tools.slides import export_slides
 
     figure = SVGS[0]
     (tmp_path / "images").mkdir()

@@ -8,10 +8,11 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from helpers.lifecycle import (
+from helpers.core.lifecycle import (
     HttpServer, PortInUse, Process, Registry, Task, TcpServer, WebSocketServer, open_fds,
 )
-from helpers.tap import Tap
+from helpers.traffic.tap import Tap
+from support import wait_until
 
 
 async def hello(request):
@@ -35,8 +36,7 @@ async def fetch(url):
             return await r.text()
 
 
-async def tasks_now():
-    await asyncio.sleep(0.05)
+def tasks_now():
     return {t for t in asyncio.all_tasks() if t is not asyncio.current_task()}
 
 
@@ -45,12 +45,12 @@ async def tasks_now():
                            "laço de eventos abre e fecha por conta própria")
 async def test_start_replace_stop_leaves_fds_and_tasks_as_before():
     reg = Registry()
-    fds, tasks = open_fds(), await tasks_now()
+    fds, tasks = open_fds(), tasks_now()
     for _ in range(3):  # como reexecutar a mesma célula três vezes
         server = await reg.start("http", HttpServer(app()))
         tap = await reg.start("tap", Tap(server.port))
         echo_srv = await reg.start("eco", TcpServer(echo))
-        await reg.spawn("espera", asyncio.sleep(30))
+        await reg.spawn("espera", asyncio.Event().wait())
         assert await fetch(tap.url) == "oi"
         r, w = await asyncio.open_connection("127.0.0.1", echo_srv.port)
         w.write(b"x")
@@ -60,29 +60,23 @@ async def test_start_replace_stop_leaves_fds_and_tasks_as_before():
     w.close()
     await w.wait_closed()
     assert reg.names() == []
-    assert await tasks_now() == tasks
-    for _ in range(40):
-        if open_fds() <= fds:
-            break
-        await asyncio.sleep(0.05)
+    await wait_until(lambda: tasks_now() == tasks, what="as tarefas voltarem às de antes")
+    await wait_until(lambda: open_fds() <= fds, what="os descritores voltarem aos de antes")
     assert open_fds() == fds
 
 
-async def test_rerunning_a_cell_replaces_the_server_instead_of_failing():
-    reg = Registry()
+async def test_rerunning_a_cell_replaces_the_server_instead_of_failing(reg):
     first = await reg.start("http", HttpServer(app(), port=0))
     port = first.port
     second = await reg.start("http", HttpServer(app(), port=port))  # mesma porta fixa: sem conflito
     assert second.port == port and await fetch(second.url) == "oi"
-    await reg.stop_all()
 
 
-async def test_a_port_taken_by_another_program_gives_a_clear_portuguese_message():
+async def test_a_port_taken_by_another_program_gives_a_clear_portuguese_message(reg):
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     sock.listen()
     port = sock.getsockname()[1]
-    reg = Registry()
     try:
         with pytest.raises(PortInUse) as info:
             await reg.start("http", HttpServer(app(), port=port))
@@ -99,73 +93,59 @@ async def test_a_port_taken_by_another_program_gives_a_clear_portuguese_message(
         sock.close()
 
 
-async def test_a_failing_background_task_is_shown_and_kept(capsys):
-    reg = Registry()
+async def test_a_failing_background_task_is_shown_and_kept(reg, capsys):
+    go = asyncio.Event()
 
     async def fails():
-        await asyncio.sleep(0.01)
+        await go.wait()
         raise ValueError("algo deu errado")
 
     await reg.spawn("falha", fails())
-    await asyncio.sleep(0.05)
+    go.set()
+    await wait_until(lambda: reg.errors, what="o erro da tarefa ser registrado")
     assert "A tarefa de fundo 'falha' falhou: ValueError: algo deu errado" in capsys.readouterr().err
     assert str(reg.errors[0]) == "falha: ValueError: algo deu errado"
-    await reg.stop_all()
 
 
-async def test_a_task_with_timeout_is_cancelled_and_reported():
-    reg = Registry()
-    task = await reg.spawn("lenta", asyncio.sleep(10), timeout=0.05)
-    await asyncio.sleep(0.2)
-    assert task.done() and isinstance(reg.errors[0].exception, TimeoutError)
-    await reg.stop_all()
+async def test_a_task_with_timeout_is_cancelled_and_reported(reg):
+    task = await reg.spawn("lenta", asyncio.Event().wait(), timeout=0.05)
+    await wait_until(lambda: task.done() and reg.errors, what="o prazo da tarefa vencer")
+    assert isinstance(reg.errors[0].exception, TimeoutError)
 
 
-async def test_a_task_result_can_be_awaited():
-    reg = Registry()
-
+async def test_a_task_result_can_be_awaited(reg):
     async def soma():
         return 1 + 1
 
     task = await reg.spawn("soma", soma)
     assert await task == 2
-    await reg.stop_all()
 
 
-async def test_a_subprocess_is_started_and_stopped():
-    reg = Registry()
+async def test_a_subprocess_is_started_and_stopped(reg):
     proc = await reg.start("py", Process(sys.executable, "-c", "import time; print('pronto', flush=True); time.sleep(30)"))
-    for _ in range(100):
-        if "pronto" in proc.output():
-            break
-        await asyncio.sleep(0.05)
-    assert "pronto" in proc.output()
+    await wait_until(lambda: "pronto" in proc.output(), timeout=30, what="o subprocesso imprimir")
     popen = proc.popen
     await reg.stop_all()
     assert popen.poll() is not None
 
 
-async def test_websocket_server_echoes_and_stops():
+async def test_websocket_server_echoes_and_stops(reg):
     from websockets.asyncio.client import connect
 
     async def handler(ws):
         async for msg in ws:
             await ws.send(msg.upper())
 
-    reg = Registry()
     server = await reg.start("ws", WebSocketServer(handler))
     async with connect(server.url) as ws:
         await ws.send("oi")
         assert await ws.recv() == "OI"
-    await reg.stop_all()
 
 
-async def test_a_subprocess_reports_its_port_or_a_clear_error():
-    reg = Registry()
+async def test_a_subprocess_reports_its_port_or_a_clear_error(reg):
     proc = await reg.start("srv", Process(sys.executable, "-c",
                                           "import time; print('PORTA 4242', flush=True); time.sleep(30)"))
     assert await proc.wait_for_port(timeout=10) == 4242
     dead = await reg.start("morto", Process(sys.executable, "-c", "print('deu ruim')"))
     with pytest.raises(RuntimeError, match="(?s)não informou a porta.*deu ruim"):
         await dead.wait_for_port(timeout=10)
-    await reg.stop_all()

@@ -16,9 +16,9 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-import helpers.links
-from helpers.lifecycle import HttpServer
-from helpers.links import Link, proxy_prefix, url_for_port
+import helpers.core.links
+from helpers.core.lifecycle import HttpServer
+from helpers.core.links import Link, proxy_prefix, url_for_port
 from jupyter_server import jupyter_server
 
 HUB = {"JUPYTERHUB_SERVICE_PREFIX": "/user/aluno/"}
@@ -77,7 +77,7 @@ def test_url_for_port_rejects_invalid_ports_in_portuguese(port):
 
 
 def test_docstring_examples_hold():
-    result = doctest.testmod(helpers.links, optionflags=doctest.ELLIPSIS)
+    result = doctest.testmod(helpers.core.links, optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 2
     assert result.failed == 0
 

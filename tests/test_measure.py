@@ -3,9 +3,8 @@ medido num subprocesso."""
 
 import xml.etree.ElementTree as ET
 
-from helpers.lifecycle import Registry
-from helpers.measure import (Figure, MeasuredServer, Progress, histogram_svg, lines_svg, open_idle,
-                             summary, timeline_svg)
+from helpers.experiments.measure import (Figure, MeasuredServer, Progress, histogram_svg, lines_svg, open_idle,
+                                         summary, timeline_svg)
 
 
 def test_summary_gives_median_and_tail():
@@ -31,20 +30,16 @@ def test_widgets_have_stable_reprs():
     assert repr(p) == "Progress('abrindo', total=10)"
 
 
-async def test_the_measured_server_runs_apart_and_reports_its_memory_and_connections():
-    reg = Registry()
+async def test_the_measured_server_runs_apart_and_reports_its_memory_and_connections(reg):
     server = await reg.start("medido", MeasuredServer())
-    try:
-        conns = await open_idle(server.url, 3)
-        assert server.rss() > 1_000_000
-        assert server.established() == 3
-        for c in conns:
-            await c.close()
-    finally:
-        await reg.stop_all()
+    conns = await open_idle(server.url, 3)
+    assert server.rss() > 1_000_000
+    assert server.established() == 3
+    for c in conns:
+        await c.close()
 
 
 def test_axis_steps_are_round_numbers():
-    from helpers.measure import _nice_step
+    from helpers.experiments.measure import _nice_step
 
     assert [_nice_step(x) for x in (1.25, 10, 0.9, 3)] == [0.25, 2, 0.2, 1]

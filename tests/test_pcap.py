@@ -7,10 +7,10 @@ import subprocess
 
 import pytest
 
-from helpers.events import C2S, S2C, Closed, Connected
-from helpers.pcap import LINKTYPE_RAW, _checksum, pcap_bytes
-from helpers.tap import Chunk
-from helpers.wsframes import Frame, encode_frame
+from helpers.traffic.events import C2S, S2C, Closed, Connected
+from helpers.traffic.pcap import LINKTYPE_RAW, _checksum, pcap_bytes
+from helpers.traffic.tap import Chunk
+from helpers.protocols.wsframes import Frame, encode_frame
 
 REQUEST = (b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
            b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")

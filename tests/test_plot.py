@@ -1,6 +1,6 @@
 """Gráficos SVG do curso: funções puras, marcas redondas, repr estável."""
 
-from helpers.plot import Chart, Table, bars_svg, format_number, line_svg, nice_ticks, table_html
+from helpers.widgets.plot import Chart, Table, bars_svg, format_number, line_svg, nice_ticks, table_html
 
 
 def test_numbers_use_decimal_comma_and_stay_short():

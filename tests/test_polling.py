@@ -6,11 +6,11 @@ import math
 import aiohttp
 from aiohttp.test_utils import make_mocked_request
 
-from helpers.chatapi import ChatRoom, create_app
-from helpers.costcalc import requests_per_minute
-from helpers.events import C2S, S2C, HttpRequest, HttpResponse
-from helpers.lifecycle import HttpServer, Registry
-from helpers.polling import (
+from helpers.chat.httpapi import ChatRoom, create_app
+from helpers.widgets.costcalc import requests_per_minute
+from helpers.traffic.events import C2S, S2C, HttpRequest, HttpResponse
+from helpers.core.lifecycle import HttpServer
+from helpers.experiments.polling import (
     DeliveryLog,
     LatencyStats,
     PollTraffic,
@@ -142,12 +142,11 @@ def test_within_a_relative_tolerance():
 # --- o critério de pronto: um polling de verdade, curto ---------------------------------------
 
 
-async def test_polling_on_absolute_deadlines_matches_clients_times_60_over_interval():
+async def test_polling_on_absolute_deadlines_matches_clients_times_60_over_interval(reg):
     clock = SimClock(real_per_sim=0.01)  # 1 s simulado = 10 ms: 20 s simulados em 0,2 s
     counter = RequestCounter(clock)
     app = create_app(ChatRoom())
     app.middlewares.append(counter.middleware)
-    reg = Registry()
     server = await reg.start("chat", HttpServer(app))
     clients, interval, window = 3, 1.0, 20.0
 
@@ -158,12 +157,14 @@ async def test_polling_on_absolute_deadlines_matches_clients_times_60_over_inter
                 async with session.get("/mensagens", params={"since": 0}) as r:
                     await r.read()
 
-    try:
-        clock.start()
-        async with asyncio.timeout(10):
-            await asyncio.gather(*(poll(i / clients) for i in range(clients)))
-    finally:
-        await reg.stop_all()
+    clock.start()
+    async with asyncio.timeout(10):
+        await asyncio.gather(*(poll(i / clients) for i in range(clients)))
+    await reg.stop_all()  # antes das conferências abaixo
     expected = requests_per_minute(clients, interval)
     assert expected == 180
-    assert within(counter.per_minute(0, window), expected, 0.05), counter.per_minute(0, window)
+    # Prazos absolutos: cada cliente faz exatamente window/interval requisições, por mais lenta que
+    # a máquina esteja (um prazo que já passou sai na hora); contamos todas, não só as que
+    # chegaram antes do fim da janela (isso dependeria da velocidade da máquina).
+    assert counter.count() == clients * int(window / interval)
+    assert counter.count() * 60 / window == expected

@@ -1,6 +1,6 @@
 """O português do curso: ortografia (hunspell pt_BR + tests/palavras.txt) e termos consistentes.
 
-A conferência cobre tudo o que o aluno lê (helpers.spelling): as células de texto de cada
+A conferência cobre tudo o que o aluno lê (helpers.tools.spelling): as células de texto de cada
 ``notebooks/NN-*.ipynb``, os textos e comentários das células de código, as mensagens dos
 ``helpers/*.py`` e os rótulos dos widgets em ``helpers/static/*.js``. Sem o hunspell (ou sem o
 dicionário pt_BR), os testes que precisam dele são pulados com o motivo; o ``.ci/run`` instala
@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 
-from helpers.spelling import (
+from helpers.tools.spelling import (
     WORDLIST,
     Text,
     code_texts,
@@ -27,7 +27,7 @@ from helpers.spelling import (
     project_texts,
     words,
 )
-from helpers.spelling import main as spelling_main
+from helpers.tools.spelling import main as spelling_main
 
 MISSING = hunspell_available()
 needs_hunspell = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
@@ -59,7 +59,7 @@ def test_markdown_prose_drops_code_links_urls_and_html():
 
 
 def test_words_skip_identifiers_acronyms_and_numbers():
-    found = list(words("O helpers.links usa url_for_port com HTTP e WebSocket em 4xx, 0xff, h11; "
+    found = list(words("O helpers.core.links usa url_for_port com HTTP e WebSocket em 4xx, 0xff, h11; "
                        "rode com --host e abra o .ipynb: tudo bem-vindo."))
     assert found == ["usa", "com", "em", "rode", "com", "abra", "tudo", "bem-vindo"]  # 1 letra: fora
     assert "keep" not in list(words("um id-de-servidor", code=True))  # hífen em código: identificador
@@ -108,7 +108,7 @@ def test_js_texts_take_widget_labels(tmp_path):
 def test_project_texts_cover_notebooks_helpers_and_widgets():
     wheres = {t.where.split(",")[0].split(":")[0] for t in all_texts()}
     assert "00-boas-vindas.ipynb" in wheres and "01-http.ipynb" in wheres
-    assert "helpers/exercises.py" in wheres or "helpers/lifecycle.py" in wheres
+    assert "helpers/exercises/grader.py" in wheres or "helpers/core/lifecycle.py" in wheres
     assert any(w.startswith("helpers/static/") for w in wheres)
 
 

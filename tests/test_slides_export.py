@@ -1,4 +1,4 @@
-"""Slides offline (helpers.slides): nada vem da internet, a metadata de slide vale, widgets estáticos."""
+"""Slides offline (helpers.tools.slides): nada vem da internet, a metadata de slide vale, widgets estáticos."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from helpers.slides import (
+from helpers.tools.slides import (
     REVEAL_DIR,
     REVEAL_FILES,
     chapter_notebooks,
@@ -200,3 +200,11 @@ def test_every_cell_has_slide_metadata(notebook):
                if c.metadata.get("slideshow", {}).get("slide_type") not in allowed]
     assert missing == [], f"{notebook.name}: células sem tipo de slide: {missing}"
     assert nb.cells[0].metadata["slideshow"]["slide_type"] == "slide"
+
+
+def test_slides_and_static_export_share_one_css_for_the_static_widgets():
+    from helpers.tools.export import OFFLINE_TEMPLATE, STATIC_WIDGETS_CSS
+    from helpers.tools.slides import SLIDES_TEMPLATE
+
+    assert ".curso-widget-static" in STATIC_WIDGETS_CSS
+    assert STATIC_WIDGETS_CSS in OFFLINE_TEMPLATE and STATIC_WIDGETS_CSS in SLIDES_TEMPLATE

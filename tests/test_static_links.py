@@ -1,5 +1,5 @@
 """Cópias estáticas (HTML exportado e slides offline) sem links mortos: capítulos, documentos do
-curso e portas do kernel (helpers.export.StaticLinksPreprocessor)."""
+curso e portas do kernel (helpers.tools.export.StaticLinksPreprocessor)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import shutil
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from helpers.export import KERNEL_ONLY_NOTE, StaticLinksPreprocessor, export_html
-from helpers.slides import chapter_notebooks, export_all
+from helpers.tools.export import KERNEL_ONLY_NOTE, StaticLinksPreprocessor, export_html
+from helpers.tools.slides import chapter_notebooks, export_all
 
 CHAPTERS = chapter_notebooks()
 HREF = re.compile(r'<a\b[^>]*\bhref="([^"]*)"')

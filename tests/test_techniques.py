@@ -5,8 +5,8 @@ import asyncio
 import aiohttp
 import pytest
 
-from helpers.lifecycle import HttpServer, Registry
-from helpers.techniques import (
+from helpers.core.lifecycle import HttpServer, Registry
+from helpers.scale.techniques import (
     TECHNIQUES,
     TechniqueServer,
     create_server_app,
@@ -35,25 +35,21 @@ def test_percentile_is_nearest_rank():
     assert percentile([], 50) != percentile([], 50)  # nan
 
 
-async def test_sse_endpoint_streams_each_new_message_as_an_event():
-    reg = Registry()
+async def test_sse_endpoint_streams_each_new_message_as_an_event(reg):
     server = await reg.start("sse", HttpServer(create_server_app()))
-    try:
-        async with aiohttp.ClientSession(server.url) as session:
-            async with session.get("/sse", params={"since": 0}) as stream:
-                assert stream.headers["Content-Type"].startswith("text/event-stream")
-                for text in ("um", "dois"):
-                    async with session.post("/mensagens", json={"de": "Ana", "texto": text}) as r:
-                        assert r.status == 201
-                buffer, events = "", []
-                while len(events) < 2:
-                    chunk = await stream.content.readany()
-                    found, buffer = parse_sse(buffer + chunk.decode())
-                    events += found
-        assert [e["id"] for e in events] == ["1", "2"]
-        assert '"texto": "dois"' in events[1]["data"]
-    finally:
-        await reg.stop_all()
+    async with aiohttp.ClientSession(server.url) as session:
+        async with session.get("/sse", params={"since": 0}) as stream:
+            assert stream.headers["Content-Type"].startswith("text/event-stream")
+            for text in ("um", "dois"):
+                async with session.post("/mensagens", json={"de": "Ana", "texto": text}) as r:
+                    assert r.status == 201
+            buffer, events = "", []
+            while len(events) < 2:
+                chunk = await stream.content.readany()
+                found, buffer = parse_sse(buffer + chunk.decode())
+                events += found
+    assert [e["id"] for e in events] == ["1", "2"]
+    assert '"texto": "dois"' in events[1]["data"]
 
 
 @pytest.fixture

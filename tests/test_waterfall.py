@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from helpers.waterfall import Waterfall, format_duration, render_svg, steps_from_marks
+from helpers.widgets.waterfall import Waterfall, format_duration, render_svg, steps_from_marks
 
 
 def bars(svg):

@@ -7,14 +7,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from websockets.asyncio.client import connect
 
-from helpers.diagram import SequenceDiagram
-from helpers.events import C2S, S2C, HttpRequest, HttpResponse, Raw
-from helpers.handshake import SAMPLE_MASK
-from helpers.httpdecode import HttpDecoder
-from helpers.lifecycle import Registry, WebSocketServer
-from helpers.tap import Tap
-from helpers.wsdecode import WsDecoder, WsFrame, close_meaning
-from helpers.wsframes import Frame, Opcode, encode_frame, fragment
+from helpers.widgets.diagram import SequenceDiagram
+from helpers.traffic.events import C2S, S2C, HttpRequest, HttpResponse, Raw
+from helpers.protocols.handshake import SAMPLE_MASK
+from helpers.traffic.httpdecode import HttpDecoder
+from helpers.core.lifecycle import Registry, WebSocketServer
+from helpers.traffic.tap import Tap
+from helpers.traffic.wsdecode import WsDecoder, WsFrame, close_meaning
+from helpers.protocols.wsframes import Frame, Opcode, encode_frame, fragment
 
 H = bytes.fromhex
 HELLO_MASKED = H("81 85 37 fa 21 3d 7f 9f 4d 51 58")

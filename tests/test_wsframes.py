@@ -14,8 +14,8 @@ from websockets.frames import Opcode as WsLibOpcode
 from websockets.streams import StreamReader
 from websockets.utils import accept_key as lib_accept_key
 
-from helpers.handshake import SAMPLE_KEY, SAMPLE_MASK, RawWebSocket, accept_key
-from helpers.wsframes import (
+from helpers.protocols.handshake import SAMPLE_KEY, SAMPLE_MASK, RawWebSocket, accept_key
+from helpers.protocols.wsframes import (
     CLOSE_CODES,
     CloseFrameError,
     ControlFrameError,

@@ -5,6 +5,10 @@
 
 const $ = (id) => document.getElementById(id);
 const estado = $("estado"), sala = $("sala"), lista = $("mensagens");
+// Os limites do protocolo (helpers/chat/protocol.py, LIMITS): o servidor os escreve na página.
+const limites = JSON.parse(document.documentElement.dataset.limites);
+$("apelido").maxLength = limites.max_nick;
+$("texto").maxLength = limites.max_text;
 
 // A URL do WebSocket sai do endereço desta página, para funcionar aberta direto
 //   http://127.0.0.1:8765/                       → ws://127.0.0.1:8765/ws
@@ -77,7 +81,7 @@ function receber(evento) {
       $("digitando").textContent = `${evento.nick} está digitando…`;
       $("digitando").dataset.quem = evento.nick;
       clearTimeout(timerDigitando);
-      timerDigitando = setTimeout(() => { $("digitando").textContent = ""; }, 2000);
+      timerDigitando = setTimeout(() => { $("digitando").textContent = ""; }, limites.typing_shown_ms);
       break;
     case "error":
       linha("erro", ["span", "", evento.error]);
@@ -143,7 +147,7 @@ $("enviar").addEventListener("submit", (e) => {
 
 $("texto").addEventListener("input", () => {
   const agora = Date.now();
-  if (ws && ws.readyState === WebSocket.OPEN && agora - ultimoDigitando > 1500) {
+  if (ws && ws.readyState === WebSocket.OPEN && agora - ultimoDigitando > limites.typing_every_ms) {
     ultimoDigitando = agora;
     ws.send(JSON.stringify({ action: "typing" }));
   }

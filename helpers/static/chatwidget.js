@@ -1,5 +1,6 @@
-// Caixa de chat do notebook (helpers/chatwidget.py). A conexão WebSocket mora no kernel (Python);
-// aqui só desenhamos o que o Python recebeu e devolvemos a ele o que o aluno digitou.
+// Caixa de chat do notebook (helpers/chat/widget.py). A conexão WebSocket mora no kernel (Python);
+// aqui só desenhamos o que o Python recebeu e devolvemos a ele o que o aluno digitou. Os limites
+// (tamanho da mensagem, intervalo do "digitando") vêm do protocolo, no trait "limits".
 // Tudo que vem de outras pessoas entra como texto (textContent), nunca como HTML.
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -22,7 +23,8 @@ function render({ model, el: host }) {
   const form = el("form", "curso-chat-form");
   const input = el("input", "curso-chat-input");
   input.type = "text";
-  input.maxLength = 500;
+  const limits = model.get("limits");
+  input.maxLength = limits.max_text;
   input.placeholder = "Escreva e tecle Enter";
   input.setAttribute("aria-label", "mensagem");
   const button = el("button", "curso-chat-send", "Enviar");
@@ -34,7 +36,7 @@ function render({ model, el: host }) {
   let lastTyping = 0;
   input.addEventListener("input", () => {
     const now = Date.now();
-    if (input.value && now - lastTyping > 1500) {  // no máximo um "digitando" a cada 1,5 s
+    if (input.value && now - lastTyping > limits.typing_every_ms) {  // no máximo um "digitando" por intervalo
       lastTyping = now;
       model.send({ do: "typing" });
     }

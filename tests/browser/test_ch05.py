@@ -9,10 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import re
-import subprocess
-import sys
 import time
 
 import nbformat
@@ -21,6 +17,7 @@ from nbformat.v4 import new_code_cell, new_notebook
 from websockets.sync.client import connect
 
 from labdriver import ARTIFACTS, diagram_titled, screenshot, wait_for_count
+from support import CHAT_MARKER
 
 pytestmark = pytest.mark.browser
 
@@ -31,33 +28,11 @@ XSS = [
 XSS_NICK = '<i onmouseover="window.__xss=1">M</i>'
 
 
-@contextlib.contextmanager
-def chat_cli(folder):
-    """``python -m helpers.chat --port 0`` (só 127.0.0.1); devolve a porta."""
-    log = folder / "servidor.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "helpers.chat", "--port", "0", "--dados", str(folder)],
-                                stdout=out, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    try:
-        deadline, port = time.monotonic() + 20, None
-        while port is None and time.monotonic() < deadline and proc.poll() is None:
-            m = re.search(r"escutando em 127\.0\.0\.1:(\d+)", log.read_text())
-            port = int(m.group(1)) if m else time.sleep(0.05)
-        assert port, log.read_text()
-        yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
 @pytest.fixture
-def chat_port(tmp_path):
-    with chat_cli(tmp_path) as port:
-        yield port
+def chat_port(tmp_path, standalone_server):
+    """``python -m helpers.chat --port 0`` (só 127.0.0.1); devolve a porta."""
+    _, port = standalone_server("helpers.chat", "--port", "0", "--dados", str(tmp_path), marker=CHAT_MARKER)
+    return port
 
 
 class PythonClient:
@@ -162,8 +137,8 @@ def test_the_page_works_behind_jupyter_server_proxy(page, lab, chat_port):
 
 BOXES = '''\
 from helpers import registry
-from helpers.chat import ChatServer
-from helpers.chatwidget import ChatClient, side_by_side
+from helpers.chat.server import ChatServer
+from helpers.chat.widget import ChatClient, side_by_side
 
 chat = await registry.start("chat", ChatServer())
 ana = await registry.start("ana", ChatClient(chat.url, "Ana"))

@@ -1,9 +1,9 @@
-"""O HTML exportado (helpers.export), aberto no Chromium sem rede: o diagrama final aparece."""
+"""O HTML exportado (helpers.tools.export), aberto no Chromium sem rede: o diagrama final aparece."""
 
 import pytest
 
 from labdriver import screenshot, wait_for_count
-from helpers.export import execute_with_final_widget_state, export_html
+from helpers.tools.export import execute_with_final_widget_state, export_html
 from test_export import background_notebook
 
 pytestmark = pytest.mark.browser

@@ -34,7 +34,7 @@ CHAPTER_04 = "notebooks/04-websocket.ipynb"
 WIDGETS_CELL = '''\
 import ipywidgets as widgets
 from helpers import SequenceDiagram
-from helpers.dissector import FrameDissector
+from helpers.widgets.dissector import FrameDissector
 
 diagrama = SequenceDiagram(["navegador"], title="Ao vivo no slide")
 diagrama.add("navegador", "servidor", "GET /1", b"GET /1 HTTP/1.1\\r\\n\\r\\n")

@@ -1,4 +1,4 @@
-"""Os slides offline (helpers.slides) de cada capítulo, no Chromium, com a rede bloqueada.
+"""Os slides offline (helpers.tools.slides) de cada capítulo, no Chromium, com a rede bloqueada.
 
 Para cada ``notebooks/NN-*.ipynb`` (os capítulos novos entram sozinhos): a apresentação abre a
 partir do disco, toda requisição que não seja ``file:`` ou ``data:`` é abortada e registrada, e
@@ -21,7 +21,7 @@ import pytest
 
 from labdriver import ARTIFACTS, VIEWPORT
 from pixels import ink_fraction
-from helpers.slides import chapter_notebooks, export_all, slides_name
+from helpers.tools.slides import chapter_notebooks, export_all, slides_name
 
 pytestmark = pytest.mark.browser
 

@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 from aiohttp import web
 
-from helpers.techniques import SSE_RESUMED, create_server_app
+from helpers.scale.techniques import SSE_RESUMED, create_server_app
 
 pytestmark = pytest.mark.browser
 

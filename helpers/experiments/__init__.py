@@ -1,0 +1,29 @@
+"""O que os capítulos 03 e 06 medem e atacam: clientes de polling, conexões fantasmas, reconexão, ataques e defesas, memória por conexão.
+"""
+
+from .polling import DeliveryLog, PollTraffic, RequestCounter, SimClock, median, round_trips, within
+from .ghosts import Blackhole, count_over_time
+from .reconnect import Feed, ResumingClient, backoff
+from .hardening import ATTACKS, NAIVE, as_text, guarded_server, hardened, mural, self_signed
+
+__all__ = [
+    "ATTACKS",
+    "Blackhole",
+    "DeliveryLog",
+    "Feed",
+    "NAIVE",
+    "PollTraffic",
+    "RequestCounter",
+    "ResumingClient",
+    "SimClock",
+    "as_text",
+    "backoff",
+    "count_over_time",
+    "guarded_server",
+    "hardened",
+    "median",
+    "mural",
+    "round_trips",
+    "self_signed",
+    "within",
+]

@@ -1,0 +1,273 @@
+"""Medições do capítulo de polling: relógio simulado, contador de requisições, atrasos, bytes.
+
+Introduzido no notebook 03 (Polling e long polling). Só a *medição* mora aqui; o laço de
+polling em si fica à vista no notebook.
+
+Tempo simulado
+--------------
+Um minuto de polling de verdade levaria um minuto. Para a célula rodar em segundos, o notebook
+encolhe o tempo: com ``SimClock(real_per_sim=0.05)``, cada **segundo simulado** dura 50 ms
+reais, e um minuto simulado passa em 3 s. Intervalos, prazos e taxas são contados em
+segundos simulados, então "requisições por minuto" quer dizer por minuto *simulado*: a conta
+``clientes × 60 / intervalo`` não muda com a escala, porque numerador e denominador encolhem
+juntos. O que não encolhe é o custo real de cada requisição (uns décimos de milissegundo no
+loopback) nem as pausas do próprio Python (alguns milissegundos, às vezes dezenas): com a escala,
+elas viram frações de segundo simulado. Por isso as verificações do notebook usam margens
+largas e medianas, e a escala não desce muito abaixo de 50 ms.
+
+Prazos absolutos
+----------------
+``await clock.sleep_until(t)`` dorme até o instante simulado ``t`` (medido desde
+``clock.start()``), e não "mais ``intervalo`` segundos a partir de agora". Um laço que faz
+``sleep(intervalo)`` *depois* do trabalho atrasa um pouco a cada volta (o tempo da requisição
+se soma ao intervalo) e o atraso se acumula; com prazos ``início + k × intervalo`` o erro de uma
+volta não passa para a seguinte.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import math
+import statistics
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from aiohttp import web
+
+from ..traffic.events import Event, HttpRequest, HttpResponse
+
+__all__ = [
+    "DeliveryLog",
+    "LatencyStats",
+    "PollTraffic",
+    "RequestCounter",
+    "SimClock",
+    "median",
+    "round_trips",
+    "within",
+]
+
+
+class SimClock:
+    """Relógio em segundos simulados: ``real_per_sim`` segundos reais por segundo simulado."""
+
+    def __init__(self, real_per_sim: float = 0.05):
+        if real_per_sim <= 0:
+            raise ValueError("real_per_sim deve ser positivo")
+        self.real_per_sim = real_per_sim
+        self.t0 = time.monotonic()
+
+    def start(self) -> SimClock:
+        """Zera o relógio: o instante simulado 0 é agora (o relógio também nasce zerado).
+
+        Antes, faz uma coleta de lixo completa (``gc.collect()``): uma coleta que caísse no meio
+        da medição pararia o Python por dezenas de milissegundos, o que na escala simulada
+        viraria segundos de atraso que não são do polling.
+        """
+        gc.collect()
+        self.t0 = time.monotonic()
+        return self
+
+    def at(self, monotonic: float) -> float:
+        """Converte um instante de ``time.monotonic()`` (como os do tap) em tempo simulado."""
+        return (monotonic - self.t0) / self.real_per_sim
+
+    def now(self) -> float:
+        """Segundos simulados desde ``start()``."""
+        return self.at(time.monotonic())
+
+    def real(self, sim_seconds: float) -> float:
+        """Quantos segundos reais duram ``sim_seconds`` segundos simulados."""
+        return sim_seconds * self.real_per_sim
+
+    def sim(self, real_seconds: float) -> float:
+        """Quantos segundos simulados cabem em ``real_seconds`` segundos reais."""
+        return real_seconds / self.real_per_sim
+
+    async def sleep_until(self, t: float) -> None:
+        """Dorme até o instante simulado ``t`` (prazo absoluto: o atraso não se acumula)."""
+        delay = self.t0 + t * self.real_per_sim - time.monotonic()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    def __repr__(self) -> str:
+        return f"SimClock(1 s simulado = {self.real_per_sim * 1000:g} ms reais)"
+
+
+class RequestCounter:
+    """Conta no servidor cada requisição que chega: instante simulado, método e caminho.
+
+    Instale o middleware antes de servir a aplicação::
+
+        app.middlewares.append(contador.middleware)
+    """
+
+    def __init__(self, clock: SimClock):
+        self.clock = clock
+        self.arrivals: list[tuple[float, str, str]] = []
+
+        @web.middleware
+        async def count_requests(request: web.Request, handler):
+            self.arrivals.append((self.clock.now(), request.method, request.path))
+            return await handler(request)
+
+        self.middleware = count_requests
+
+    def times(self, method: str | None = "GET", path: str | None = "/mensagens",
+              start: float = -math.inf, end: float = math.inf) -> list[float]:
+        """Os instantes (simulados) das requisições que batem com o filtro, em [start, end)."""
+        return [t for t, m, p in self.arrivals
+                if method in (None, m) and path in (None, p) and start <= t < end]
+
+    def count(self, method: str | None = "GET", path: str | None = "/mensagens",
+              start: float = -math.inf, end: float = math.inf) -> int:
+        return len(self.times(method, path, start, end))
+
+    def per_minute(self, start: float, end: float, method: str | None = "GET",
+                   path: str | None = "/mensagens") -> float:
+        """Requisições por minuto (simulado) na janela [start, end)."""
+        if end <= start:
+            raise ValueError("a janela precisa ter duração positiva")
+        return self.count(method, path, start, end) * 60 / (end - start)
+
+    def clear(self) -> None:
+        self.arrivals.clear()
+
+    def __repr__(self) -> str:
+        return f"RequestCounter({len(self.arrivals)} requisições)"
+
+
+@dataclass(frozen=True)
+class LatencyStats:
+    """Resumo dos atrasos de entrega (na unidade em que foram medidos)."""
+
+    count: int
+    mean: float
+    median: float
+    worst: float
+    best: float
+
+    @classmethod
+    def of(cls, values: Iterable[float]) -> LatencyStats:
+        values = list(values)
+        if not values:
+            return cls(0, math.nan, math.nan, math.nan, math.nan)
+        return cls(len(values), sum(values) / len(values), statistics.median(values),
+                   max(values), min(values))
+
+
+class DeliveryLog:
+    """Quando cada mensagem foi enviada e quando cada cliente a recebeu.
+
+    O atraso de entrega é ``recebida - enviada``; a cópia que volta para o próprio autor não
+    conta (ele já sabia o que escreveu).
+    """
+
+    def __init__(self) -> None:
+        self.sent_at: dict[int, float] = {}
+        self.confirmed_at: dict[int, float] = {}
+        self.author: dict[int, str] = {}
+        self.received_at: dict[tuple[str, int], float] = {}
+
+    def sent(self, msg_id: int, author: str, t: float, confirmed: float | None = None) -> None:
+        """A mensagem ``msg_id`` saiu no instante ``t``; ``confirmed``: quando o 201 voltou."""
+        self.sent_at[msg_id], self.author[msg_id] = t, author
+        if confirmed is not None:
+            self.confirmed_at[msg_id] = confirmed
+
+    def round_trips(self) -> list[float]:
+        """Quanto durou o POST de cada mensagem, ida e volta (do envio à confirmação)."""
+        return [self.confirmed_at[i] - self.sent_at[i] for i in sorted(self.confirmed_at)]
+
+    def received(self, client: str, msg_id: int, t: float) -> None:
+        self.received_at.setdefault((client, msg_id), t)  # só a primeira vez conta
+
+    def latencies(self) -> list[float]:
+        return [t - self.sent_at[i] for (client, i), t in sorted(self.received_at.items())
+                if i in self.sent_at and client != self.author[i]]
+
+    def missing(self, clients: Iterable[str]) -> list[tuple[str, int]]:
+        """Pares (cliente, id) que deveriam ter chegado e não chegaram."""
+        return [(c, i) for i in sorted(self.sent_at) for c in clients
+                if c != self.author[i] and (c, i) not in self.received_at]
+
+    def stats(self) -> LatencyStats:
+        return LatencyStats.of(self.latencies())
+
+    def clear(self) -> None:
+        self.sent_at.clear()
+        self.confirmed_at.clear()
+        self.author.clear()
+        self.received_at.clear()
+
+    def __repr__(self) -> str:
+        return f"DeliveryLog({len(self.sent_at)} enviadas, {len(self.received_at)} recebidas)"
+
+
+@dataclass(frozen=True)
+class PollTraffic:
+    """Bytes das perguntas (requisições) e respostas que passaram pelo tap para um caminho."""
+
+    polls: int
+    empty: int  # respostas cujo corpo é ``[]``: nada novo
+    request_bytes: int
+    response_bytes: int
+    content_bytes: int  # só os corpos das respostas: o que interessa ao cliente
+
+    @classmethod
+    def from_events(cls, events: Iterable[Event], path: str = "/mensagens",
+                    method: str = "GET") -> PollTraffic:
+        pending: dict[int, list[HttpRequest]] = {}
+        polls = empty = req_bytes = resp_bytes = content = 0
+        for ev in events:
+            if isinstance(ev, HttpRequest):
+                pending.setdefault(ev.conn, []).append(ev)
+            elif isinstance(ev, HttpResponse) and pending.get(ev.conn):
+                req = pending[ev.conn].pop(0)
+                if req.method != method or urlsplit(req.target).path != path:
+                    continue
+                polls += 1
+                req_bytes += req.size
+                resp_bytes += ev.size
+                content += len(ev.body)
+                empty += ev.body.strip() == b"[]"
+        return cls(polls, empty, req_bytes, resp_bytes, content)
+
+    @property
+    def total_bytes(self) -> int:
+        return self.request_bytes + self.response_bytes
+
+    @property
+    def bytes_per_poll(self) -> float:
+        return self.total_bytes / self.polls if self.polls else math.nan
+
+    @property
+    def envelope_share(self) -> float:
+        """Fração dos bytes que é envelope (linhas iniciais, headers), não conteúdo."""
+        return 1 - self.content_bytes / self.total_bytes if self.total_bytes else math.nan
+
+
+def round_trips(events: Iterable[Event]) -> list[float]:
+    """Quanto durou cada ida e volta (do início da requisição ao fim da resposta), em segundos."""
+    pending: dict[int, list[HttpRequest]] = {}
+    out = []
+    for ev in events:
+        if isinstance(ev, HttpRequest):
+            pending.setdefault(ev.conn, []).append(ev)
+        elif isinstance(ev, HttpResponse) and pending.get(ev.conn):
+            out.append(ev.t_end - pending[ev.conn].pop(0).t)
+    return out
+
+
+def median(values: Iterable[float]) -> float:
+    """A mediana (o valor do meio): menos sensível que a média a um engasgo isolado."""
+    values = list(values)
+    return statistics.median(values) if values else math.nan
+
+
+def within(measured: float, expected: float, tolerance: float = 0.05) -> bool:
+    """``measured`` está a no máximo ``tolerance`` (fração) de ``expected``?"""
+    return abs(measured - expected) <= tolerance * abs(expected)

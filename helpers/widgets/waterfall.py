@@ -1,0 +1,160 @@
+"""Cascata de tempos (*waterfall*): cada etapa de uma visita é uma barra no eixo do tempo.
+
+Introduzido no notebook 02, para a linha do tempo DNS → TCP → HTTP que o navegador percorre
+(é o mesmo desenho da aba *Network* das ferramentas do desenvolvedor).
+
+Como o diagrama de sequência, o desenho (SVG) é feito aqui em Python por uma função pura
+(``render_svg``) e só exibido pelo JavaScript (``static/waterfall.js``); o estado final fica no
+notebook, e a exportação estática mostra o mesmo desenho sem kernel.
+"""
+
+from __future__ import annotations
+
+import math
+import pathlib
+from collections.abc import Iterable
+from html import escape
+
+import anywidget
+import traitlets
+
+__all__ = ["Waterfall", "format_duration", "render_svg", "steps_from_marks"]
+
+_STATIC = pathlib.Path(__file__).parent.parent / "static"
+
+WIDTH = 760
+LABEL = 170  # coluna dos nomes das etapas
+RIGHT = 90  # espaço para a duração escrita depois da barra
+TOP = 46
+ROW = 30
+COLORS = ["#009688", "#f39c12", "#8e44ad", "#2e86c1", "#27ae60", "#c0392b"]
+
+
+def format_duration(seconds: float) -> str:
+    """Duração legível, com vírgula decimal: ``850 µs``, ``1,2 ms``, ``35 ms``, ``1,50 s``."""
+    if seconds >= 1:
+        text = f"{seconds:.2f} s"
+    elif seconds >= 0.01:
+        text = f"{seconds * 1e3:.0f} ms"
+    elif seconds >= 0.001:
+        text = f"{seconds * 1e3:.1f} ms"
+    else:
+        text = f"{seconds * 1e6:.0f} µs"
+    return text.replace(".", ",")
+
+
+def _tick_step(total: float) -> float:
+    raw = total / 5
+    magnitude = 10 ** math.floor(math.log10(raw))
+    return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+
+
+def render_svg(title: str, steps: list[dict]) -> str:
+    """Desenha a cascata como SVG. Função pura: mesmas entradas, mesmo texto.
+
+    Cada etapa é um dicionário com ``name``, ``start`` e ``end`` (segundos, qualquer origem:
+    o eixo começa na etapa que começa primeiro).
+    """
+    t0 = min((s["start"] for s in steps), default=0.0)
+    total = max((s["end"] for s in steps), default=0.0) - t0
+    span = total if total > 0 else 1e-6
+    area = WIDTH - LABEL - RIGHT
+    height = TOP + ROW * len(steps) + 34
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="curso-waterfall-svg" viewBox="0 0 {WIDTH} {height}" '
+        f'width="{WIDTH}" height="{height}" font-family="sans-serif" font-size="13" role="img" '
+        f'aria-label="{escape(title or "cascata de tempos")}">',
+        f'<rect x="0" y="0" width="{WIDTH}" height="{height}" fill="white"/>',
+    ]
+    if title:
+        out.append(f'<text x="8" y="16" font-weight="bold">{escape(title)}</text>')
+    step = _tick_step(span)
+    for i in range(int(span / step + 1e-9) + 1):
+        x = LABEL + i * step / span * area
+        out.append(
+            f'<line x1="{x:.1f}" y1="{TOP - 8}" x2="{x:.1f}" y2="{height - 30}" stroke="#e3e3e3"/>'
+            f'<text x="{x:.1f}" y="{TOP - 12}" text-anchor="middle" fill="#777" font-size="11">'
+            f"{format_duration(i * step).replace(',0 ', ' ') if i else '0'}</text>"
+        )
+    for row, s in enumerate(steps):
+        y = TOP + ROW * row
+        x = LABEL + (s["start"] - t0) / span * area
+        width = max(1.5, (s["end"] - s["start"]) / span * area)
+        duration = format_duration(s["end"] - s["start"])
+        color = COLORS[row % len(COLORS)]
+        out.append(
+            f'<g class="step"><title>{escape(s["name"])}: {duration}</title>'
+            f'<text x="8" y="{y + 18}">{escape(s["name"])}</text>'
+            f'<rect class="bar" x="{x:.1f}" y="{y + 5}" width="{width:.1f}" height="18" rx="3" fill="{color}"/>'
+            f'<text x="{x + width + 6:.1f}" y="{y + 18}" fill="#333">{duration}</text></g>'
+        )
+    out.append(
+        f'<text x="8" y="{height - 10}" font-weight="bold">total: {format_duration(total)}</text></svg>'
+    )
+    return "".join(out)
+
+
+def steps_from_marks(start: float, marks: Iterable[tuple[str, float]]) -> list[dict]:
+    """Etapas seguidas a partir de marcas de tempo: ``start`` e depois ``(nome, fim)`` de cada
+    etapa, na ordem. Cada etapa começa onde a anterior terminou."""
+    steps, previous = [], start
+    for name, end in marks:
+        steps.append({"name": name, "start": previous, "end": end})
+        previous = end
+    return steps
+
+
+def _as_step(step) -> dict:
+    if isinstance(step, dict):
+        return {"name": str(step["name"]), "start": float(step["start"]), "end": float(step["end"])}
+    name, start, end = step
+    return {"name": str(name), "start": float(start), "end": float(end)}
+
+
+class Waterfall(anywidget.AnyWidget):
+    """Cascata de tempos: uma barra por etapa. Passe o mouse numa barra para a duração exata.
+
+    >>> cascata = Waterfall([("DNS", 0.0, 0.1), ("TCP", 0.1, 0.2)], title="Uma visita")
+    >>> cascata.total
+    0.2
+    """
+
+    _esm = _STATIC / "waterfall.js"
+    _css = _STATIC / "waterfall.css"
+
+    title = traitlets.Unicode("").tag(sync=True)
+    steps = traitlets.List().tag(sync=True)  # dicionários {"name", "start", "end"}
+    svg = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(self, steps: Iterable = (), title: str = "", **kw):
+        super().__init__(title=title, steps=[_as_step(s) for s in steps], **kw)
+        self._redraw()
+
+    @traitlets.validate("steps")
+    def _valid_steps(self, proposal):
+        return [_as_step(s) for s in proposal["value"]]
+
+    @traitlets.observe("steps", "title")
+    def _on_change(self, _change) -> None:
+        self._redraw()
+
+    def _redraw(self) -> None:
+        self.svg = render_svg(self.title, list(self.steps))
+
+    def add(self, name: str, start: float, end: float) -> None:
+        """Acrescenta uma etapa (instantes em segundos)."""
+        self.steps = [*self.steps, {"name": name, "start": start, "end": end}]
+
+    @property
+    def total(self) -> float:
+        """Do começo da primeira etapa ao fim da última (etapas em paralelo não somam)."""
+        if not self.steps:
+            return 0.0
+        return max(s["end"] for s in self.steps) - min(s["start"] for s in self.steps)
+
+    def durations(self) -> dict[str, float]:
+        """Duração de cada etapa, pelo nome."""
+        return {s["name"]: s["end"] - s["start"] for s in self.steps}
+
+    def __repr__(self) -> str:  # estável: o nbval compara este texto
+        return f"Waterfall(title={self.title!r}, etapas={[s['name'] for s in self.steps]!r})"
