@@ -27,6 +27,7 @@ from helpers.protocols.dns import (
     format_dissection,
     handle,
     make_zone,
+    tcp_frame,
 )
 from helpers.traffic.events import C2S, S2C
 from helpers.widgets.diagram import SequenceDiagram
@@ -125,6 +126,49 @@ def test_opcodes_other_than_query_are_not_implemented():
     query.set_opcode(dns.opcode.STATUS)
     reply = dns.message.from_wire(handle(ZONE, query.to_wire()))
     assert reply.rcode() == dns.rcode.NOTIMP
+
+
+@pytest.mark.parametrize("opcode", [dns.opcode.UPDATE, dns.opcode.NOTIFY, dns.opcode.IQUERY,
+                                    dns.opcode.STATUS, 6, 15])
+def test_every_opcode_but_query_is_notimp_even_when_its_body_would_not_parse(opcode):
+    # o dig +opcode=update manda a pergunta "chat.curso.test A" (e EDNS) na seção de zona; o
+    # dnspython só aceita SOA ali e levantava FormError: a resposta era FORMERR, não NOTIMP
+    query = dns.message.make_query("chat.curso.test", "A", use_edns=0)
+    wire = bytearray(query.to_wire())
+    wire[2] = (wire[2] & 0x87) | (opcode << 3)
+    reply = dns.message.from_wire(handle(ZONE, bytes(wire)), question_only=True)
+    assert reply.id == query.id and reply.flags & dns.flags.QR
+    assert reply.rcode() == dns.rcode.NOTIMP and reply.opcode() == opcode
+
+
+def test_any_gets_one_synthesized_hinfo_record_as_rfc_8482_suggests():
+    _, reply = ask("chat.curso.test", "ANY")
+    assert reply.rcode() == dns.rcode.NOERROR and reply.flags & dns.flags.AA
+    (hinfo,) = reply.answer
+    assert hinfo.to_text() == 'chat.curso.test. 60 IN HINFO "RFC8482" ""'
+    assert not reply.authority
+
+
+def test_any_at_the_zone_apex_is_also_the_hinfo_not_every_record():
+    _, reply = ask("curso.test", "ANY")
+    assert [r.rdtype for r in reply.answer] == [dns.rdatatype.HINFO] and len(reply.answer[0]) == 1
+
+
+def test_any_at_an_alias_gets_the_cname_alone():
+    _, reply = ask("www.curso.test", "ANY")
+    assert [r.to_text() for r in reply.answer] == ["www.curso.test. 60 IN CNAME chat.curso.test."]
+
+
+def test_any_for_a_missing_name_is_still_nxdomain_and_outside_the_zone_still_refused():
+    assert ask("nao-existe.curso.test", "ANY")[1].rcode() == dns.rcode.NXDOMAIN
+    assert ask("example.com", "ANY")[1].rcode() == dns.rcode.REFUSED
+
+
+def test_over_tcp_each_message_carries_its_length_in_two_bytes():
+    assert tcp_frame(b"abc") == b"\x00\x03abc"
+    assert tcp_frame(b"x" * 300)[:2] == b"\x01\x2c"
+    with pytest.raises(ValueError):
+        tcp_frame(b"x" * 65536)
 
 
 # --- entrada ruim ------------------------------------------------------------------------------
@@ -264,13 +308,13 @@ def test_events_know_their_direction_and_summary():
 # --- a linha de comando, com o dig -------------------------------------------------------------
 
 
-def _read_port(proc, timeout=10.0):
+def _read_port(proc, timeout=10.0, first_line=None):
     """Lê a primeira linha da saída do servidor (com prazo) e tira dela a porta."""
-    line: list[str] = []
+    line: list[str] = [] if first_line is None else first_line
     reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)
     reader.start()
     reader.join(timeout)
-    assert line, "o servidor não imprimiu a porta a tempo"
+    assert line and line[0], "o servidor não imprimiu a porta a tempo"
     match = re.search(r"porta (\d+)", line[0])
     assert match, line[0]
     return int(match.group(1))
@@ -287,13 +331,16 @@ def _dig(port, *args):
 def test_the_command_line_server_answers_dig():
     proc = subprocess.Popen([sys.executable, "-m", "helpers.dns", "--port", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first: list[str] = []
     try:
-        port = _read_port(proc)
+        port = _read_port(proc, first_line=first)
         assert _dig(port, "chat.curso.test", "+short").split() == ["127.0.0.1"]
         assert _dig(port, "chat.curso.test", "AAAA", "+short").split() == ["::1"]
         assert _dig(port, "www.curso.test", "+short").split() == ["chat.curso.test.", "127.0.0.1"]
         full = _dig(port, "nao-existe.curso.test")
         assert "status: NXDOMAIN" in full and "flags: qr aa rd" in full
+        assert _dig(port, "+notcp", "chat.curso.test", "ANY", "+short").split() == ['"RFC8482"', '""']
+        assert "status: NOTIMP" in _dig(port, "+opcode=update", "chat.curso.test")
     finally:
         proc.terminate()
         try:
