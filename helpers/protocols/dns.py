@@ -104,10 +104,24 @@ def answer(zone: dns.zone.Zone, query: dns.message.Message) -> dns.message.Messa
         response.set_rcode(dns.rcode.REFUSED)  # não é da nossa zona, e não somos resolvedor
         return response
     response.flags |= dns.flags.AA  # "Authoritative Answer": quem responde é a fonte
-    if question.rdtype == dns.rdatatype.ANY:
-        _minimal_any(zone, name, response)
-    else:
-        _follow(zone, name, question.rdtype, response)
+    for _ in range(8):  # segue apelidos (CNAME) dentro da zona, no máximo 8, contra laços
+        if zone.get_node(name) is None:
+            response.set_rcode(dns.rcode.NXDOMAIN)  # o nome não existe
+            break
+        if question.rdtype == dns.rdatatype.ANY:  # "tudo sobre o nome": a resposta mínima
+            response.answer.append(_minimal_any(zone, name))
+            break
+        records = zone.get_rrset(name, question.rdtype)
+        if records is not None:
+            response.answer.append(records)
+            break
+        alias = zone.get_rrset(name, dns.rdatatype.CNAME)
+        if alias is None:
+            break  # o nome existe, mas não tem registro deste tipo ("NODATA")
+        response.answer.append(alias)
+        name = alias[0].target
+        if not name.is_subdomain(zone.origin):
+            break
     if not response.answer or response.rcode() == dns.rcode.NXDOMAIN:
         soa = zone.get_rrset(zone.origin, dns.rdatatype.SOA)
         soa.ttl = min(soa.ttl, soa[0].minimum)  # por quanto tempo guardar o "não" (RFC 2308)
@@ -115,36 +129,13 @@ def answer(zone: dns.zone.Zone, query: dns.message.Message) -> dns.message.Messa
     return response
 
 
-def _follow(zone: dns.zone.Zone, name: dns.name.Name, rdtype: int, response: dns.message.Message) -> None:
-    """Os registros ``rdtype`` de ``name``, seguindo apelidos (CNAME) dentro da zona."""
-    for _ in range(8):  # no máximo 8 apelidos, contra laços
-        if zone.get_node(name) is None:
-            response.set_rcode(dns.rcode.NXDOMAIN)  # o nome não existe
-            return
-        records = zone.get_rrset(name, rdtype)
-        if records is not None:
-            response.answer.append(records)
-            return
-        alias = zone.get_rrset(name, dns.rdatatype.CNAME)
-        if alias is None:
-            return  # o nome existe, mas não tem registro deste tipo ("NODATA")
-        response.answer.append(alias)
-        name = alias[0].target
-        if not name.is_subdomain(zone.origin):
-            return
-
-
-def _minimal_any(zone: dns.zone.Zone, name: dns.name.Name, response: dns.message.Message) -> None:
-    """ANY como a RFC 8482 sugere: o CNAME, se o nome for um apelido; senão um único HINFO
-    sintetizado (§4.2: CPU ``"RFC8482"``, OS vazio, para a resposta ser mínima)."""
-    if zone.get_node(name) is None:
-        response.set_rcode(dns.rcode.NXDOMAIN)
-        return
+def _minimal_any(zone: dns.zone.Zone, name: dns.name.Name) -> dns.rrset.RRset:
+    """A resposta a ANY que a RFC 8482 sugere: o CNAME, se o nome for um apelido; senão um
+    único HINFO sintetizado (§4.2: CPU ``"RFC8482"`` e OS vazio, para a resposta ser mínima)."""
     alias = zone.get_rrset(name, dns.rdatatype.CNAME)
     if alias is not None:
-        response.answer.append(alias)
-    else:
-        response.answer.append(dns.rrset.from_text(name, ANY_TTL, "IN", "HINFO", '"RFC8482" ""'))
+        return alias
+    return dns.rrset.from_text(name, ANY_TTL, "IN", "HINFO", '"RFC8482" ""')
 
 
 def tcp_frame(message: bytes) -> bytes:
