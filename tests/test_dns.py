@@ -525,3 +525,24 @@ def test_a_diagram_follows_a_dns_server_like_a_tap_and_can_stop():
     assert (first.arrows, second.arrows) == (1, 2)
     second.unfollow()
     assert len(server._subscribers) == 0
+
+
+async def test_answers_still_pending_are_capped_and_the_rest_is_dropped(reg):
+    from helpers.dns.server import DatagramServer
+
+    release = asyncio.Event()
+
+    class Slow(DatagramServer):
+        async def respond(self, data, peer):
+            await release.wait()  # como um resolvedor esperando o autoritativo
+            return data
+
+    server = await reg.start("lento", Slow(max_pending=3))
+    query = dns.message.make_query("chat.curso.test", "A").to_wire()
+    for _ in range(10):
+        await exchange(query, server.port, timeout=0.01)
+    await wait_until(lambda: server.received == 10)
+    assert len(server._tasks) == 3
+    assert server.log_lines[-1].endswith("3 answers already pending")
+    release.set()
+    await wait_until(lambda: not server._tasks)
