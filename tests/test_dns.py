@@ -432,6 +432,17 @@ async def test_an_idle_tcp_connection_is_closed_by_the_server(reg):
     await wait_until(lambda: server.tcp_connections == 0, what="a conexão ociosa saiu da conta")
 
 
+async def test_stopping_the_server_closes_its_tcp_connections(reg):
+    server = await reg.start("dns", DnsServer(ZONE))
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(b"\x01\x00meia mensagem")
+    await wait_until(lambda: server.tcp_connections == 1)
+    await reg.stop("dns")
+    assert await _closed_by_server(reader)
+    await wait_until(lambda: server.tcp_connections == 0)
+    writer.close()
+
+
 async def test_tcp_connections_beyond_the_limit_are_closed_at_once(reg):
     server = await reg.start("dns", DnsServer(ZONE, tcp_max_connections=2))
     kept = [await asyncio.open_connection("127.0.0.1", server.port) for _ in range(2)]

@@ -113,10 +113,10 @@ class DatagramServer:
         self.received = 0  # mensagens recebidas (UDP e TCP) desde o último ``clear()``
         self.tcp, self.tcp_idle_timeout = tcp, tcp_idle_timeout
         self.tcp_max_connections, self.max_pending = tcp_max_connections, max_pending
-        self.tcp_connections = 0  # abertas agora
         self._subscribers: list[Callable[[DnsMessage], None]] = []
         self._transport: asyncio.DatagramTransport | None = None
         self._tcp_server: asyncio.Server | None = None
+        self._tcp_writers: set[asyncio.StreamWriter] = set()
         self._tasks: set[asyncio.Task] = set()
         self._ids = itertools.count(1)
 
@@ -156,6 +156,8 @@ class DatagramServer:
         if self._tcp_server is not None:
             self._tcp_server.close()
             self._tcp_server = None
+        for writer in list(self._tcp_writers):
+            writer.close()  # quem está lendo vê o fim da conexão e sai sozinho
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
@@ -233,32 +235,36 @@ class DatagramServer:
     async def _tcp_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         address = writer.get_extra_info("peername") or ("?", 0)
         peer = f"{address[0]}:{address[1]} (TCP)"
-        if self.tcp_connections >= self.tcp_max_connections:
+        if len(self._tcp_writers) >= self.tcp_max_connections:
             self._note(logging.WARNING, f"refused TCP connection from {peer}: "
                                         f"{self.tcp_max_connections} already open")
             writer.close()
             return
-        task = asyncio.current_task()
-        self._tasks.add(task)
-        self.tcp_connections += 1
+        self._tcp_writers.add(writer)
         try:
             while True:
                 try:
                     async with asyncio.timeout(self.tcp_idle_timeout):
                         size = int.from_bytes(await reader.readexactly(2), "big")
                         data = await reader.readexactly(size)  # no máximo 65.535 bytes
-                except (asyncio.IncompleteReadError, TimeoutError, ConnectionError):
-                    return  # fim da conexão, mensagem pela metade ou ociosa demais
+                except asyncio.IncompleteReadError:
+                    return  # o cliente fechou (ou o servidor está fechando), talvez no meio
                 if size == 0:
                     return  # mensagem vazia: não é DNS
                 await self._tcp_message(data, peer, writer)
+        except (ConnectionError, TimeoutError):
+            pass  # o cliente sumiu, ficou ocioso demais ou não leu as respostas a tempo
         except Exception:
             self._note(logging.ERROR, f"closed TCP connection from {peer} after an error")
             log.exception("TCP handler failed")
         finally:
-            self.tcp_connections -= 1
-            self._tasks.discard(task)
+            self._tcp_writers.discard(writer)
             writer.close()
+
+    @property
+    def tcp_connections(self) -> int:
+        """Conexões TCP abertas agora."""
+        return len(self._tcp_writers)
 
     async def _tcp_message(self, data: bytes, peer: str, writer: asyncio.StreamWriter) -> None:
         conn = next(self._ids)
