@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 
+import dns.asyncquery
 import dns.asyncresolver
 import dns.flags
 import dns.message
@@ -17,7 +18,7 @@ import dns.resolver
 import pytest
 
 from helpers.core.lifecycle import PortInUse
-from helpers.dns.server import DnsMessage, DnsServer, exchange
+from helpers.dns.server import DnsMessage, DnsServer, cli_server, exchange
 from helpers.protocols.dns import (
     ZONE,
     answer,
@@ -27,9 +28,11 @@ from helpers.protocols.dns import (
     format_dissection,
     handle,
     make_zone,
+    tcp_frame,
 )
 from helpers.traffic.events import C2S, S2C
 from helpers.widgets.diagram import SequenceDiagram
+from support import wait_until
 
 
 def ask(name, rdtype="A", **kw):
@@ -125,6 +128,49 @@ def test_opcodes_other_than_query_are_not_implemented():
     query.set_opcode(dns.opcode.STATUS)
     reply = dns.message.from_wire(handle(ZONE, query.to_wire()))
     assert reply.rcode() == dns.rcode.NOTIMP
+
+
+@pytest.mark.parametrize("opcode", [dns.opcode.UPDATE, dns.opcode.NOTIFY, dns.opcode.IQUERY,
+                                    dns.opcode.STATUS, 6, 15])
+def test_every_opcode_but_query_is_notimp_even_when_its_body_would_not_parse(opcode):
+    # o dig +opcode=update manda a pergunta "chat.curso.test A" (e EDNS) na seção de zona; o
+    # dnspython só aceita SOA ali e levantava FormError: a resposta era FORMERR, não NOTIMP
+    query = dns.message.make_query("chat.curso.test", "A", use_edns=0)
+    wire = bytearray(query.to_wire())
+    wire[2] = (wire[2] & 0x87) | (opcode << 3)
+    reply = dns.message.from_wire(handle(ZONE, bytes(wire)), question_only=True)
+    assert reply.id == query.id and reply.flags & dns.flags.QR
+    assert reply.rcode() == dns.rcode.NOTIMP and reply.opcode() == opcode
+
+
+def test_any_gets_one_synthesized_hinfo_record_as_rfc_8482_suggests():
+    _, reply = ask("chat.curso.test", "ANY")
+    assert reply.rcode() == dns.rcode.NOERROR and reply.flags & dns.flags.AA
+    (hinfo,) = reply.answer
+    assert hinfo.to_text() == 'chat.curso.test. 60 IN HINFO "RFC8482" ""'
+    assert not reply.authority
+
+
+def test_any_at_the_zone_apex_is_also_the_hinfo_not_every_record():
+    _, reply = ask("curso.test", "ANY")
+    assert [r.rdtype for r in reply.answer] == [dns.rdatatype.HINFO] and len(reply.answer[0]) == 1
+
+
+def test_any_at_an_alias_gets_the_cname_alone():
+    _, reply = ask("www.curso.test", "ANY")
+    assert [r.to_text() for r in reply.answer] == ["www.curso.test. 60 IN CNAME chat.curso.test."]
+
+
+def test_any_for_a_missing_name_is_still_nxdomain_and_outside_the_zone_still_refused():
+    assert ask("nao-existe.curso.test", "ANY")[1].rcode() == dns.rcode.NXDOMAIN
+    assert ask("example.com", "ANY")[1].rcode() == dns.rcode.REFUSED
+
+
+def test_over_tcp_each_message_carries_its_length_in_two_bytes():
+    assert tcp_frame(b"abc") == b"\x00\x03abc"
+    assert tcp_frame(b"x" * 300)[:2] == b"\x01\x2c"
+    with pytest.raises(ValueError):
+        tcp_frame(b"x" * 65536)
 
 
 # --- entrada ruim ------------------------------------------------------------------------------
@@ -261,16 +307,167 @@ def test_events_know_their_direction_and_summary():
     assert event.summary == "A? chat.curso.test (cache)" and not event.is_error
 
 
+# --- memória limitada: o servidor não guarda tudo o que passa -----------------------------------
+
+
+async def _flood(port: int, total: int, window: int = 100) -> int:
+    """Manda ``total`` perguntas em janelas de ``window`` (sem estourar o buffer do kernel) e
+    devolve quantas respostas voltaram. Limitado em número e, por janela, no tempo."""
+    loop = asyncio.get_running_loop()
+    state = {"got": 0, "want": 0, "done": None}
+
+    class Client(asyncio.DatagramProtocol):
+        def datagram_received(self, data, addr):
+            state["got"] += 1
+            if state["got"] >= state["want"] and not state["done"].done():
+                state["done"].set_result(None)
+
+    transport, _ = await loop.create_datagram_endpoint(Client, remote_addr=("127.0.0.1", port))
+    template = bytearray(dns.message.make_query("chat.curso.test", "A").to_wire())
+    try:
+        for start in range(0, total, window):
+            batch = min(window, total - start)
+            state["want"], state["done"] = state["got"] + batch, loop.create_future()
+            for i in range(batch):
+                template[:2] = ((start + i) & 0xFFFF).to_bytes(2, "big")
+                transport.sendto(bytes(template))
+            try:
+                await asyncio.wait_for(state["done"], 10.0)  # guarda contra travar, não relógio
+            except TimeoutError:
+                pass  # UDP pode perder datagramas; quem chama confere quantas voltaram
+    finally:
+        transport.close()
+    return state["got"]
+
+
+async def test_a_flood_of_20000_queries_leaves_only_a_bounded_history_in_memory(reg):
+    server = await reg.start("dns", DnsServer(ZONE))
+    answered = await _flood(server.port, 20_000)
+    assert answered > 10_000  # a carga aconteceu de fato (UDP pode perder algum datagrama)
+    assert server.received >= answered  # o contador conta tudo, mesmo o que já saiu do histórico
+    assert len(server.events) <= 1_000 and len(server.log_lines) <= 1_000  # eram 40 mil e 20 mil
+    assert server.events[-1].direction == S2C  # guarda as mais recentes
+    assert server.log_lines[-1].startswith("A? chat.curso.test from 127.0.0.1:")
+    server.clear()
+    assert server.received == 0 and not server.events
+
+
+async def test_the_command_line_server_keeps_no_per_query_history(reg):
+    server = await reg.start("dns", cli_server("127.0.0.1", 0))
+    assert await _flood(server.port, 2_000) > 1_000
+    assert len(server.events) == 0 and len(server.log_lines) == 0
+    assert server.received >= 1_000
+
+
+# --- TCP na mesma porta (RFC 1035 §4.2.2, RFC 7766) --------------------------------------------
+
+
+async def _tcp(port, data: bytes, reply_count: int, timeout: float = 5.0) -> list[bytes]:
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(data)
+        out = []
+        for _ in range(reply_count):
+            size = int.from_bytes(await asyncio.wait_for(reader.readexactly(2), timeout), "big")
+            out.append(await asyncio.wait_for(reader.readexactly(size), timeout))
+        return out
+    finally:
+        writer.close()
+
+
+async def _closed_by_server(reader, timeout: float = 5.0) -> bool:
+    """O servidor fechou a conexão? (lê até o fim; ``timeout`` só guarda contra travar)"""
+    try:
+        return await asyncio.wait_for(reader.read(), timeout) == b""
+    except ConnectionResetError:
+        return True
+
+
+async def test_dnspython_asks_over_tcp_on_the_same_port(reg):
+    server = await reg.start("dns", DnsServer(ZONE))
+    reply = await dns.asyncquery.tcp(dns.message.make_query("chat.curso.test", "A"), "127.0.0.1",
+                                     port=server.port, timeout=5)
+    assert [r.to_text() for r in reply.answer] == ["chat.curso.test. 60 IN A 127.0.0.1"]
+    udp = await dns.asyncquery.udp(dns.message.make_query("chat.curso.test", "A"), "127.0.0.1",
+                                   port=server.port, timeout=5)
+    assert udp.answer == reply.answer
+    assert server.received == 2
+
+
+async def test_tcp_answers_pipelined_queries_and_any_on_one_connection(reg):
+    server = await reg.start("dns", DnsServer(ZONE))
+    queries = [dns.message.make_query(n, t) for n, t in
+               [("chat.curso.test", "AAAA"), ("chat.curso.test", "ANY"), ("x.curso.test", "A")]]
+    replies = await _tcp(server.port, b"".join(tcp_frame(q.to_wire()) for q in queries), 3)
+    parsed = [dns.message.from_wire(r) for r in replies]
+    assert [p.id for p in parsed] == [q.id for q in queries]
+    assert parsed[0].answer[0][0].address == "::1"
+    assert parsed[1].answer[0].rdtype == dns.rdatatype.HINFO
+    assert parsed[2].rcode() == dns.rcode.NXDOMAIN
+
+
+async def test_tcp_survives_garbage_and_still_answers(reg):
+    server = await reg.start("dns", DnsServer(ZONE, tcp_idle_timeout=0.2))
+    good = tcp_frame(dns.message.make_query("chat.curso.test", "A").to_wire())
+    # curto demais para ter cabeçalho: descartado, e a conexão segue
+    (reply,) = await _tcp(server.port, tcp_frame(b"oi") + good, 1)
+    assert dns.message.from_wire(reply).answer
+    # cabeçalho legível, resto lixo: FORMERR com o mesmo ID
+    (reply,) = await _tcp(server.port, tcp_frame(b"\x12\x34\x01\x00" + b"\xff" * 40), 1)
+    assert dns.message.from_wire(reply).rcode() == dns.rcode.FORMERR
+    for junk in [b"\x00\x00", b"\xff" * 1000, b"\x00", b"GET / HTTP/1.1\r\n\r\n"]:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(junk)  # tamanho zero, mensagem que nunca termina, meio tamanho, outro protocolo
+        assert await _closed_by_server(reader), junk
+        writer.close()
+    (reply,) = await _tcp(server.port, good, 1)
+    assert dns.message.from_wire(reply).answer
+
+
+async def test_an_idle_tcp_connection_is_closed_by_the_server(reg):
+    server = await reg.start("dns", DnsServer(ZONE, tcp_idle_timeout=0.1))
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    assert await _closed_by_server(reader)
+    writer.close()
+    await wait_until(lambda: server.tcp_connections == 0, what="a conexão ociosa saiu da conta")
+
+
+async def test_stopping_the_server_closes_its_tcp_connections(reg):
+    server = await reg.start("dns", DnsServer(ZONE))
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(b"\x01\x00meia mensagem")
+    await wait_until(lambda: server.tcp_connections == 1)
+    await reg.stop("dns")
+    assert await _closed_by_server(reader)
+    await wait_until(lambda: server.tcp_connections == 0)
+    writer.close()
+
+
+async def test_tcp_connections_beyond_the_limit_are_closed_at_once(reg):
+    server = await reg.start("dns", DnsServer(ZONE, tcp_max_connections=2))
+    kept = [await asyncio.open_connection("127.0.0.1", server.port) for _ in range(2)]
+    await wait_until(lambda: server.tcp_connections == 2)
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    assert await _closed_by_server(reader)  # o ocioso padrão é longo: quem fechou foi o limite
+    writer.close()
+    good = tcp_frame(dns.message.make_query("chat.curso.test", "A").to_wire())
+    for r, w in kept:
+        w.write(good)
+        size = int.from_bytes(await asyncio.wait_for(r.readexactly(2), 5), "big")
+        assert dns.message.from_wire(await r.readexactly(size)).answer
+        w.close()
+
+
 # --- a linha de comando, com o dig -------------------------------------------------------------
 
 
-def _read_port(proc, timeout=10.0):
+def _read_port(proc, timeout=10.0, first_line=None):
     """Lê a primeira linha da saída do servidor (com prazo) e tira dela a porta."""
-    line: list[str] = []
+    line: list[str] = [] if first_line is None else first_line
     reader = threading.Thread(target=lambda: line.append(proc.stdout.readline()), daemon=True)
     reader.start()
     reader.join(timeout)
-    assert line, "o servidor não imprimiu a porta a tempo"
+    assert line and line[0], "o servidor não imprimiu a porta a tempo"
     match = re.search(r"porta (\d+)", line[0])
     assert match, line[0]
     return int(match.group(1))
@@ -287,13 +484,19 @@ def _dig(port, *args):
 def test_the_command_line_server_answers_dig():
     proc = subprocess.Popen([sys.executable, "-m", "helpers.dns", "--port", "0"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first: list[str] = []
     try:
-        port = _read_port(proc)
+        port = _read_port(proc, first_line=first)
+        assert "(UDP e TCP)" in first[0]
         assert _dig(port, "chat.curso.test", "+short").split() == ["127.0.0.1"]
         assert _dig(port, "chat.curso.test", "AAAA", "+short").split() == ["::1"]
         assert _dig(port, "www.curso.test", "+short").split() == ["chat.curso.test.", "127.0.0.1"]
         full = _dig(port, "nao-existe.curso.test")
         assert "status: NXDOMAIN" in full and "flags: qr aa rd" in full
+        assert _dig(port, "+tcp", "chat.curso.test", "+short").split() == ["127.0.0.1"]
+        assert _dig(port, "chat.curso.test", "ANY", "+short").split() == ['"RFC8482"', '""']
+        assert _dig(port, "+notcp", "chat.curso.test", "ANY", "+short").split() == ['"RFC8482"', '""']
+        assert "status: NOTIMP" in _dig(port, "+opcode=update", "chat.curso.test")
     finally:
         proc.terminate()
         try:
@@ -333,3 +536,24 @@ def test_a_diagram_follows_a_dns_server_like_a_tap_and_can_stop():
     assert (first.arrows, second.arrows) == (1, 2)
     second.unfollow()
     assert len(server._subscribers) == 0
+
+
+async def test_answers_still_pending_are_capped_and_the_rest_is_dropped(reg):
+    from helpers.dns.server import DatagramServer
+
+    release = asyncio.Event()
+
+    class Slow(DatagramServer):
+        async def respond(self, data, peer):
+            await release.wait()  # como um resolvedor esperando o autoritativo
+            return data
+
+    server = await reg.start("lento", Slow(max_pending=3))
+    query = dns.message.make_query("chat.curso.test", "A").to_wire()
+    for _ in range(10):
+        await exchange(query, server.port, timeout=0.01)
+    await wait_until(lambda: server.received == 10)
+    assert len(server._tasks) == 3
+    assert server.log_lines[-1].endswith("3 answers already pending")
+    release.set()
+    await wait_until(lambda: not server._tasks)

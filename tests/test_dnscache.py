@@ -121,3 +121,21 @@ async def test_closing_cancels_queries_still_waiting_for_upstream():
     await exchange(dns.message.make_query("chat.curso.test", "A").to_wire(), cache.port, timeout=0.1)
     await reg.stop_all()
     assert not cache._tasks
+
+
+def test_the_cache_holds_at_most_max_entries_dropping_expired_then_oldest():
+    # uma enxurrada de nomes aleatórios guardaria um NXDOMAIN por nome, e um vencido só saía
+    # quando o mesmo nome era perguntado de novo
+    clock = Clock()
+    cache = Cache(clock, max_entries=3)
+    names = [dns.name.from_text(f"n{i}.curso.test") for i in range(5)]
+    negative = reply("nao-existe.curso.test")  # fica 5 s
+    for name in names[:3]:
+        cache.put((name, 1, 1), negative)
+    clock.now += 10  # os três venceram
+    cache.put((names[3], 1, 1), negative)
+    assert len(cache) == 1
+    for i in range(200):
+        cache.put((dns.name.from_text(f"x{i}.curso.test"), 1, 1), negative)
+    assert len(cache) == 3
+    assert cache.get((dns.name.from_text("x199.curso.test"), 1, 1)) is not None  # as mais novas ficam

@@ -9,7 +9,9 @@ Na internet, quem pergunta ao servidor autoritativo quase nunca é o seu navegad
 tempo que o TTL dela manda (RFC 1035 §3.2.1; RFC 2308 para respostas negativas). Aqui:
 
 * ``Cache`` é a memória, sem rede: chave (nome, tipo, classe) → resposta e prazo de validade.
-  O relógio é injetável (``clock``), para os testes andarem no tempo sem dormir.
+  O relógio é injetável (``clock``), para os testes andarem no tempo sem dormir. Guarda no
+  máximo ``max_entries`` respostas: cheio, esquece primeiro as vencidas, depois as mais antigas
+  (senão uma enxurrada de nomes inventados encheria a memória de NXDOMAIN).
 * ``CachingResolver`` é um servidor UDP na frente do autoritativo: se a resposta está no
   cache e ainda vale, responde na hora, com o TTL descontado do tempo que passou; senão
   pergunta ao autoritativo (com ID novo e aleatório, sem pedir recursão), guarda e repassa.
@@ -66,8 +68,10 @@ class Entry:
 class Cache:
     """Respostas DNS guardadas por (nome, tipo, classe), cada uma com prazo de validade."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic):
-        self.clock = clock
+    MAX_ENTRIES = 10_000
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic, max_entries: int = MAX_ENTRIES):
+        self.clock, self.max_entries = clock, max_entries
         self._entries: dict[Key, Entry] = {}
 
     def get(self, key: Key) -> Entry | None:
@@ -85,8 +89,18 @@ class Cache:
         ttl = cache_ttl(response)
         if ttl > 0:
             now = self.clock()
+            self._entries.pop(key, None)
+            if len(self._entries) >= self.max_entries:
+                self._make_room(now)
             self._entries[key] = Entry(response, now, now + ttl)
         return ttl
+
+    def _make_room(self, now: float) -> None:
+        for key in [k for k, e in self._entries.items() if now >= e.expires_at]:
+            del self._entries[key]
+        keep = min(len(self._entries), self.max_entries - 1 - self.max_entries // 10)  # folga: não varre a cada put
+        for key in list(self._entries)[: len(self._entries) - keep]:
+            del self._entries[key]  # as mais antigas primeiro (o dict mantém a ordem de entrada)
 
     def clear(self) -> None:
         self._entries.clear()

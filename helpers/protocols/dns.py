@@ -12,8 +12,14 @@ Teoria de operação
 * ``answer(zone, query)`` é o coração: recebe a pergunta já decodificada e monta a resposta como
   um servidor autoritativo (RFC 1034 §4.3.2, simplificado: segue CNAMEs dentro da zona, responde
   NXDOMAIN para nomes que não existem e põe o SOA na seção de autoridade das respostas negativas,
-  RFC 2308 §3). ``handle(zone, datagram)`` embrulha: bytes entram, bytes saem, ou ``None``
-  quando nem o cabeçalho dá para ler.
+  RFC 2308 §3). Uma pergunta ``ANY`` ("tudo o que houver") ganha a resposta mínima da
+  RFC 8482 §4.2: um só registro HINFO sintetizado, ``"RFC8482" ""``, e não a lista inteira (uma
+  resposta grande a uma pergunta pequena, com o remetente forjado, é arma de ataque por
+  amplificação). ``handle(zone, datagram)`` embrulha: bytes entram, bytes saem, ou ``None``
+  quando nem o cabeçalho dá para ler. Opcodes que não são ``QUERY`` (UPDATE, NOTIFY...) recebem
+  NOTIMP já pelo cabeçalho, antes de o resto ser lido.
+* ``tcp_frame(message)`` põe na frente da mensagem os 2 bytes de tamanho que o DNS usa sobre
+  TCP (RFC 1035 §4.2.2, RFC 7766 §8).
 * ``describe(data)`` resume uma mensagem numa linha (o rótulo da seta no diagrama);
   ``is_error(data)`` diz se ela é uma resposta de erro.
 * ``dissect(wire)`` separa uma mensagem em campos, byte a byte (RFC 1035 §4.1), escrito à mão
@@ -34,6 +40,7 @@ import dns.rcode
 import dns.rdata
 import dns.rdataclass
 import dns.rdatatype
+import dns.rrset
 import dns.zone
 
 __all__ = [
@@ -49,11 +56,14 @@ __all__ = [
     "handle",
     "is_error",
     "make_zone",
+    "tcp_frame",
 ]
 
 log = logging.getLogger("curso.dns")
 
 HEADER_SIZE = 12
+TCP_MAX_MESSAGE = 0xFFFF  # o prefixo de tamanho tem 2 bytes
+ANY_TTL = 60  # quanto guardar o HINFO sintetizado (RFC 8482 §4.2 deixa a escolha ao operador)
 
 ZONE_TEXT = """\
 $ORIGIN curso.test.
@@ -98,6 +108,9 @@ def answer(zone: dns.zone.Zone, query: dns.message.Message) -> dns.message.Messa
         if zone.get_node(name) is None:
             response.set_rcode(dns.rcode.NXDOMAIN)  # o nome não existe
             break
+        if question.rdtype == dns.rdatatype.ANY:  # "tudo sobre o nome": a resposta mínima
+            response.answer.append(_minimal_any(zone, name))
+            break
         records = zone.get_rrset(name, question.rdtype)
         if records is not None:
             response.answer.append(records)
@@ -114,6 +127,23 @@ def answer(zone: dns.zone.Zone, query: dns.message.Message) -> dns.message.Messa
         soa.ttl = min(soa.ttl, soa[0].minimum)  # por quanto tempo guardar o "não" (RFC 2308)
         response.authority.append(soa)
     return response
+
+
+def _minimal_any(zone: dns.zone.Zone, name: dns.name.Name) -> dns.rrset.RRset:
+    """A resposta a ANY que a RFC 8482 sugere: o CNAME, se o nome for um apelido; senão um
+    único HINFO sintetizado (§4.2: CPU ``"RFC8482"`` e OS vazio, para a resposta ser mínima)."""
+    alias = zone.get_rrset(name, dns.rdatatype.CNAME)
+    if alias is not None:
+        return alias
+    return dns.rrset.from_text(name, ANY_TTL, "IN", "HINFO", '"RFC8482" ""')
+
+
+def tcp_frame(message: bytes) -> bytes:
+    """A mensagem com o seu tamanho em 2 bytes na frente, como o DNS viaja sobre TCP
+    (RFC 1035 §4.2.2): num fluxo de bytes não há fronteira de datagrama."""
+    if len(message) > TCP_MAX_MESSAGE:
+        raise ValueError(f"uma mensagem DNS tem no máximo {TCP_MAX_MESSAGE} bytes, não {len(message)}")
+    return len(message).to_bytes(2, "big") + message
 
 
 def error_reply(datagram: bytes, rcode: dns.rcode.Rcode) -> bytes:
@@ -139,11 +169,15 @@ def handle(zone: dns.zone.Zone, datagram: bytes) -> bytes | None:
 
     * menos de 12 bytes: sem cabeçalho não há nem ID para responder; descarta;
     * bit QR ligado: é uma resposta, não uma pergunta; responder poderia criar um laço;
+    * um opcode que não é QUERY (UPDATE, NOTIFY...): NOTIMP, sem ler o resto (RFC 1035 §4.1.1;
+      uma UPDATE tem outro formato, e lê-la como pergunta daria um FORMERR enganoso);
     * cabeçalho legível mas o resto malformado: FORMERR (RFC 1035 §4.1.1);
     * um erro inesperado ao montar a resposta: SERVFAIL (o servidor segue de pé).
     """
     if drop_reason(datagram) is not None:
         return None
+    if dns.opcode.from_flags(int.from_bytes(datagram[2:4], "big")) != dns.opcode.QUERY:
+        return error_reply(datagram, dns.rcode.NOTIMP)
     try:
         query = dns.message.from_wire(datagram)
     except Exception:
