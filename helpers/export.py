@@ -58,6 +58,7 @@ from nbconvert.preprocessors import Preprocessor
 from .cli import ArgumentParser
 
 __all__ = [
+    "IMAGE_ALT_BLOCK",
     "KERNEL_ONLY_NOTE",
     "OFFLINE_TEMPLATE",
     "InlineImagesPreprocessor",
@@ -74,6 +75,16 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 
 # O modelo "lab" do nbconvert sem nada que venha de CDN: require.js, o gerenciador de widgets
 # (unpkg), MathJax e Mermaid (cdnjs). O CSS do lab já vem embutido na página.
+# Uma imagem de saída (os gráficos do matplotlib, ``helpers.plot``) ganha como texto alternativo
+# o ``text/plain`` da mesma saída ("Gráfico: título"), para leitores de tela; sem isso, o nbconvert
+# escreveria "No description has been provided for this image".
+IMAGE_ALT_BLOCK = """\
+{% block data_png scoped %}
+{%- set alt = output.data.get('text/plain', '') -%}
+{{ super() | replace('<img src=', '<img alt="' ~ (alt | escape_html) ~ '" src=', 1) if alt else super() }}
+{%- endblock data_png %}
+"""
+
 OFFLINE_TEMPLATE_NAME = "curso_offline.html.j2"
 OFFLINE_TEMPLATE = """\
 {%- extends 'index.html.j2' -%}
@@ -92,7 +103,7 @@ OFFLINE_TEMPLATE = """\
 .curso-widget-static.vbox { flex-direction: column; }
 </style>
 {%- endblock extra_css -%}
-"""
+""" + IMAGE_ALT_BLOCK
 
 _BOXES = {"BoxModel": "", "HBoxModel": "", "GridBoxModel": "", "VBoxModel": " vbox"}
 

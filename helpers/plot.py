@@ -15,8 +15,9 @@ O que o estilo garante:
   um nome na legenda: a cor nunca é a única pista;
 * **números em português**: vírgula decimal nos eixos (``format_number``);
 * **saídas estáveis no nbval**: o notebook guarda a figura como PNG, que o nbval não compara, e
-  o texto ``<Figure size 640x300 with 1 Axes>``, que não muda com os números medidos. Para quem
-  salvar em SVG, ``svg.hashsalt`` fixa os ids e ``metadata={"Date": None}`` tira a data;
+  o texto ``Gráfico: <título>``, que não muda com os números medidos (e vira o texto
+  alternativo da imagem na exportação). Para quem salvar em SVG, ``svg.hashsalt`` fixa os ids e
+  ``metadata={"Date": None}`` tira a data;
 * **ao vivo**: ``live(fig)`` mostra a figura com um *display handle*; depois de desenhar mais
   pontos, ``handle.update(fig)`` troca a imagem no lugar (sem empilhar figuras na saída);
 * **sem kernel**: a imagem fica na saída da célula, e a exportação estática (``helpers.export``)
@@ -41,6 +42,7 @@ from .svg import PALETTE, SvgWidget
 
 __all__ = [
     "MARKERS",
+    "Chart",
     "PALETTE",
     "STYLE",
     "Table",
@@ -125,10 +127,24 @@ def _styled(draw):
     return styled
 
 
-def _figure(title: str, x_label: str = "", y_label: str = "", height: float = 3.0) -> tuple[Figure, object]:
+class Chart(Figure):
+    """Uma ``Figure`` do matplotlib cujo texto diz o que ela mostra: ``Gráfico: <título>``.
+
+    É esse texto que o nbval compara (a imagem PNG ele não compara) e que a exportação estática
+    usa como texto alternativo da imagem, para leitores de tela.
+    """
+
+    def __repr__(self) -> str:
+        titles = [ax.get_title(loc) for ax in self.axes[:1] for loc in ("left", "center", "right")]
+        title = next((t for t in titles if t), "")
+        return f"Gráfico: {title}" if title else super().__repr__()
+
+
+def _figure(title: str, x_label: str = "", y_label: str = "", height: float = 3.0) -> tuple[Chart, object]:
     """Uma figura nova, fora da lista de figuras abertas do pyplot (senão o backend do Jupyter
     a mostraria de novo no fim da célula)."""
-    fig, ax = plt.subplots(figsize=(STYLE["figure.figsize"][0], height), layout="constrained")
+    fig, ax = plt.subplots(figsize=(STYLE["figure.figsize"][0], height), layout="constrained",
+                           FigureClass=Chart)
     plt.close(fig)
     ax.set_title(title)
     ax.set_xlabel(x_label)

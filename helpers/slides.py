@@ -50,7 +50,12 @@ from nbconvert import SlidesExporter
 from nbconvert.preprocessors import Preprocessor
 
 from .cli import ArgumentParser
-from .export import InlineImagesPreprocessor, StaticLinksPreprocessor, StaticWidgetPreprocessor
+from .export import (
+    IMAGE_ALT_BLOCK,
+    InlineImagesPreprocessor,
+    StaticLinksPreprocessor,
+    StaticWidgetPreprocessor,
+)
 
 __all__ = [
     "REVEAL_DIR",
@@ -157,7 +162,7 @@ Reveal.initialize({
 {%- block footer -%}
 </html>
 {%- endblock footer -%}
-"""
+""" + IMAGE_ALT_BLOCK
 
 
 def slides_name(notebook: str | pathlib.Path) -> str:
