@@ -2,14 +2,14 @@
 respondendo a cliques."""
 
 import pytest
-from labdriver import ARTIFACTS, screenshot
+from labdriver import ARTIFACTS, chart_images, screenshot
 
 pytestmark = pytest.mark.browser
 
 
 def test_notebook_06_shows_its_figures_and_the_guide_follows_clicks(page, run_notebook_in_lab):
     run_notebook_in_lab(page, "06-uso-consciente.ipynb", timeout_ms=120_000)
-    figures = page.locator(".jp-RenderedImage img")  # os gráficos do matplotlib (PNG)
+    figures = chart_images(page)  # os gráficos do matplotlib (PNG)
     figures.nth(4).wait_for(state="visible", timeout=20_000)
     assert figures.count() == 5
     for i in range(figures.count()):

@@ -1,7 +1,7 @@
 """Capítulo 07 no JupyterLab: a tabela e os gráficos das medidas, e os diagramas do Redis e do gateway."""
 
 import pytest
-from labdriver import ARTIFACTS, diagram_titled, screenshot, wait_for_count
+from labdriver import ARTIFACTS, chart_images, diagram_titled, screenshot, wait_for_count
 
 pytestmark = pytest.mark.browser
 
@@ -13,7 +13,7 @@ def test_notebook_07_shows_table_charts_and_diagrams(page, run_notebook_in_lab):
     wait_for_count(table.first.locator("tbody tr"), 4)  # as quatro técnicas
     table.first.scroll_into_view_if_needed()
     table.first.screenshot(path=str(ARTIFACTS / "ch07-tabela.png"))
-    charts = page.locator(".jp-RenderedImage img")  # os gráficos do matplotlib (PNG)
+    charts = chart_images(page)  # os gráficos do matplotlib (PNG)
     wait_for_count(charts, 2)  # o da carga é um só, atualizado no lugar durante a medição
     for i in range(2):
         charts.nth(i).wait_for(state="visible")
