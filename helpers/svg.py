@@ -214,7 +214,8 @@ class Svg:
 
 class SvgWidget(anywidget.AnyWidget):
     """Base dos widgets que mostram um SVG feito em Python: a subclasse implementa ``draw()``
-    (o texto do SVG a partir dos traits) e lista em ``_redraw_on`` os traits que mudam o desenho.
+    (o texto do SVG a partir dos traits) e lista em ``_redraw_on`` os traits que mudam o desenho
+    (``title`` sempre muda).
 
     ``css_class`` dá nome à raiz na página (``curso-seq``, ``curso-waterfall``...). Se a subclasse
     tiver ``selected`` e ``items`` (o nome do trait com a lista de itens), um clique num elemento
@@ -224,7 +225,7 @@ class SvgWidget(anywidget.AnyWidget):
 
     _esm = _STATIC / "svg.js"
     _css = _STATIC / "svg.css"
-    _redraw_on: tuple[str, ...] = ("title",)
+    _redraw_on: tuple[str, ...] = ()
 
     title = traitlets.Unicode("").tag(sync=True)
     svg = traitlets.Unicode("").tag(sync=True)
@@ -232,7 +233,7 @@ class SvgWidget(anywidget.AnyWidget):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.observe(lambda _change: self._redraw(), names=list(self._redraw_on))
+        self.observe(lambda _change: self._redraw(), names=list(dict.fromkeys(("title", *self._redraw_on))))
         self._redraw()
 
     def draw(self) -> str:
