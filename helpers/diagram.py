@@ -2,9 +2,10 @@
 
 Introduzido no notebook 01; os capítulos seguintes o alimentam com eventos do tap.
 
-O desenho (SVG) é feito aqui em Python, por uma função pura (``render_svg``), e sincronizado
-com o navegador pelo trait ``svg``; o JavaScript (``static/diagram.js``) só insere o SVG e
-trata o clique numa seta, que mostra os bytes da mensagem (hex + texto). Como o estado final
+O desenho (SVG) é feito aqui em Python, por uma função pura (``render_svg``, com o construtor
+``helpers.svg.Svg``), e sincronizado com o navegador pelo trait ``svg``; o renderizador comum
+dos desenhos (``helpers.svg.SvgWidget``, ``static/svg.js``) só insere o SVG e trata o clique numa
+seta, que mostra os bytes da mensagem (hex + texto). Como o estado final
 fica salvo no notebook, a exportação estática (``helpers.export``) mostra o mesmo desenho sem
 kernel e sem internet.
 
