@@ -18,6 +18,7 @@ como sempre: duas setas em linhas seguidas.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 
 import traitlets
@@ -79,6 +80,29 @@ def _holds(svg: Svg, lanes: list[str], shown: list, xs: dict, hidden: int) -> No
                      font_size=10)
 
 
+@functools.lru_cache(maxsize=2048)
+def _message(i: int, kind: str | None, label: str, x1: int, x2: int, y: int) -> str:
+    """Uma linha do diagrama (seta ou conexão TCP). Guardada em cache: o diagrama é redesenhado
+    a cada mensagem nova, mas as linhas antigas não mudam, e o redesenho corre no mesmo laço
+    que entrega as mensagens (um desenho lento atrasaria o que ele mede)."""
+    svg = Svg(0, 0)
+    if kind == "tcp":
+        lo, hi = sorted((x1, x2))
+        with svg.group(class_="msg tcp", data_i=i):
+            svg.line(lo, y, hi, y, stroke="#bbb", stroke_dasharray="2 3")
+            svg.text(round((lo + hi) / 2), y - 4, label, text_anchor="middle", fill="#888",
+                     font_size=11, font_style="italic")
+        return "".join(svg.parts)
+    color, dash = KINDS.get(kind, KINDS["msg"])
+    with svg.group(class_="msg arrow", data_i=i, data_pick=1, style="cursor:pointer",
+                   tooltip=f"{label} (clique para ver os bytes)"):
+        svg.line(x1, y, x2, y, stroke=color, stroke_width=2, stroke_dasharray=dash,
+                 marker_end="url(#seta)")
+        svg.rect(min(x1, x2), y - 16, abs(x2 - x1), 20, fill="transparent")
+        svg.text(round((x1 + x2) / 2), y - 5, label, text_anchor="middle", fill=color)
+    return "".join(svg.parts)
+
+
 def render_svg(title: str, lanes: list[str], messages: list[dict], max_rows: int = 40) -> str:
     """Desenha o diagrama como SVG. Função pura: mesmas entradas, mesmo texto.
 
@@ -94,7 +118,7 @@ def render_svg(title: str, lanes: list[str], messages: list[dict], max_rows: int
     xs = {name: _lane_x(i, len(lanes)) for i, name in enumerate(lanes)}
     svg = Svg(WIDTH, height, label=title or "diagrama de sequência", class_="curso-diagram",
               font="sans-serif", font_size=13)
-    marker = svg.arrowhead()
+    svg.arrowhead()  # "seta", a ponta das mensagens (context-stroke: a cor da própria linha)
     if title:
         svg.text(8, 16, title, font_weight="bold")
     for name, x in xs.items():
@@ -107,22 +131,8 @@ def render_svg(title: str, lanes: list[str], messages: list[dict], max_rows: int
                  fill="#666")
     _holds(svg, lanes, shown, xs, hidden)
     for row, (i, m) in enumerate(shown, start=1):
-        y = TOP + ROW * row
         x1, x2 = round(xs.get(m["src"], 0)), round(xs.get(m["dst"], WIDTH))
-        if m.get("kind") == "tcp":
-            lo, hi = sorted((x1, x2))
-            with svg.group(class_="msg tcp", data_i=i):
-                svg.line(lo, y, hi, y, stroke="#bbb", stroke_dasharray="2 3")
-                svg.text(round((lo + hi) / 2), y - 4, m["label"], text_anchor="middle", fill="#888",
-                         font_size=11, font_style="italic")
-            continue
-        color, dash = KINDS.get(m.get("kind"), KINDS["msg"])
-        with svg.group(class_="msg arrow", data_i=i, data_pick=1, style="cursor:pointer",
-                       tooltip=f"{m['label']} (clique para ver os bytes)"):
-            svg.line(x1, y, x2, y, stroke=color, stroke_width=2, stroke_dasharray=dash,
-                     marker_end=f"url(#{marker})")
-            svg.rect(min(x1, x2), y - 16, abs(x2 - x1), 20, fill="transparent")
-            svg.text(round((x1 + x2) / 2), y - 5, m["label"], text_anchor="middle", fill=color)
+        svg.parts.append(_message(i, m.get("kind"), m["label"], x1, x2, TOP + ROW * row))
     return svg.render()
 
 

@@ -46,24 +46,42 @@ PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F
 
 def number(value) -> str:
     """Um número para um atributo SVG: no máximo uma casa decimal, sem ``.0`` sobrando."""
-    if isinstance(value, float):
-        text = f"{value:.1f}".rstrip("0").rstrip(".")
+    if type(value) is float:
+        text = f"{value:.1f}"
+        if text.endswith(".0"):
+            text = text[:-2]
         return "0" if text == "-0" else text
     return str(value)
 
 
 def _attrs(attrs: dict) -> str:
-    out = []
-    if "class_" in attrs:  # a classe primeiro: ``<rect class="bar" x=...`` lê melhor
-        attrs = {"class_": attrs.pop("class_"), **attrs}
+    """``{"stroke_width": 2, "class_": "x"}`` → `` class="x" stroke-width="2"`` (a classe primeiro).
+
+    Chamada para cada elemento de cada desenho (o diagrama redesenha a cada mensagem): por isso
+    sem nada além do necessário."""
+    out = ""
+    cls = attrs.pop("class_", None)
+    if cls is not None:
+        out = f' class="{escape(cls)}"'
     for key, value in attrs.items():
         if value is None or value is False:
             continue
-        name = key.rstrip("_").replace("_", "-")
-        if value is True:
-            value = name
-        out.append(f' {name}="{escape(number(value))}"')
-    return "".join(out)
+        name = _NAMES.get(key)
+        if name is None:
+            name = _NAMES[key] = key.rstrip("_").replace("_", "-")
+        kind = type(value)
+        if kind is str:
+            out += f' {name}="{escape(value)}"'
+        elif kind is float:
+            out += f' {name}="{number(value)}"'
+        elif value is True:
+            out += f' {name}="{name}"'
+        else:
+            out += f' {name}="{value}"'
+    return out
+
+
+_NAMES: dict[str, str] = {}
 
 
 class Svg:
