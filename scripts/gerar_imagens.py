@@ -22,143 +22,57 @@ as do sistema (DejaVu Sans no Linux, Verdana/Arial no Windows).
 
 from __future__ import annotations
 
+import os
 import pathlib
 import sys
-from html import escape
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 IMAGES = ROOT / "images"
+sys.path.insert(0, str(ROOT))
 
-FONT = "DejaVu Sans, Verdana, Arial, sans-serif"
-MONO = "DejaVu Sans Mono, Consolas, Menlo, monospace"
+try:
+    from helpers.widgets.svg import FONT, MONO, Svg
+except ImportError:  # rodado com o python3 do sistema: passa para o ambiente do curso (.venv)
+    import curso
+
+    python = str(curso.ensure_env())
+    os.execv(python, [python, __file__, *sys.argv[1:]])
+
 BLUE = "#1f4e79"      # requisições e mensagens (as mesmas cores do diagrama de sequência)
 GREEN = "#1e7b34"     # respostas com novidade, o servidor que fala primeiro
-GRAY = "#777777"      # "nada novo", anotações
-RED = "#c0392b"
-LANE_FILL, LANE_STROKE = "#eef3fb", "#4a6fa5"
-CARD_FILL, CARD_STROKE = "#f6f8fa", "#d0d7de"
+GRAY = "#777777"      # "nada novo", anotações (sempre com traço ou itálico, não só a cor)
+LANE_STROKE = "#4a6fa5"
+CARD_STROKE = "#d0d7de"
 
 
-class Svg:
-    """Um desenho SVG pequeno, escrito à mão: caixas, setas com rótulo, textos e cartões de código."""
+def figure(width: int, height: int, title: str, description: str) -> Svg:
+    """Uma figura autônoma: ``<title>`` e ``<desc>`` para leitores de tela, fontes do sistema."""
+    return Svg(width, height, title=title, description=description, font=FONT)
 
-    def __init__(self, width: int, height: int, title: str, description: str):
-        self.width, self.height = width, height
-        self.title, self.description = title, description
-        self.parts: list[str] = []
-        self.markers: dict[str, str] = {}
 
-    def _marker(self, color: str) -> str:
-        name = f"seta-{color.lstrip('#')}"
-        self.markers[name] = (
-            f'<marker id="{name}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" '
-            f'markerHeight="8" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" '
-            f'fill="{color}"/></marker>'
-        )
-        return name
+def write(svg: Svg, x, y, text: str, *, size=14, anchor="start", color=None, weight=None,
+          italic=False, mono=False) -> None:
+    """Um texto da figura, com os nomes curtos que as figuras usam."""
+    svg.text(x, y, text, font_size=size, text_anchor=None if anchor == "start" else anchor,
+             fill=color, font_weight=weight, font_style="italic" if italic else None,
+             font_family=MONO if mono else None)
 
-    def text(self, x, y, s, *, size=14, anchor="start", color="#222", weight="normal",
-             italic=False, mono=False) -> None:
-        style = ' font-style="italic"' if italic else ""
-        self.parts.append(
-            f'<text x="{x}" y="{y}" font-size="{size}" text-anchor="{anchor}" fill="{color}" '
-            f'font-weight="{weight}" font-family="{MONO if mono else FONT}"{style}>{escape(s)}</text>'
-        )
 
-    def box(self, x, y, w, h, label="", *, fill=LANE_FILL, stroke=LANE_STROKE, size=14,
-            weight="bold", rx=6, dashed=False) -> None:
-        dash = ' stroke-dasharray="5 4"' if dashed else ""
-        self.parts.append(
-            f'<rect x="{x}" y="{y}" width="{w}" height="{h}" rx="{rx}" fill="{fill}" '
-            f'stroke="{stroke}" stroke-width="1.5"{dash}/>'
-        )
-        if label:
-            lines = label.split("\n")
-            first = y + h / 2 - (len(lines) - 1) * (size + 3) / 2 + size * 0.35
-            for i, line in enumerate(lines):
-                self.text(x + w / 2, round(first + i * (size + 3), 1), line, size=size,
-                          anchor="middle", weight=weight if i == 0 else "normal")
-
-    def line(self, x1, y1, x2, y2, *, color="#999", width=1.5, dashed=True) -> None:
-        dash = ' stroke-dasharray="4 4"' if dashed else ""
-        self.parts.append(
-            f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="{color}" '
-            f'stroke-width="{width}"{dash}/>'
-        )
-
-    def arrow(self, x1, y1, x2, y2, label="", *, color=BLUE, width=2, dashed=False, size=13,
-              above=True, both=False) -> None:
-        marker = self._marker(color)
-        dash = ' stroke-dasharray="7 4"' if dashed else ""
-        start = f' marker-start="url(#{marker})"' if both else ""
-        self.parts.append(
-            f'<line x1="{x1}" y1="{y1}" x2="{x2}" y2="{y2}" stroke="{color}" stroke-width="{width}"'
-            f'{dash} marker-end="url(#{marker})"{start}/>'
-        )
-        if label:
-            y = min(y1, y2) - 7 if above else max(y1, y2) + size + 4
-            self.text((x1 + x2) / 2, y, label, size=size, anchor="middle", color=color)
-
-    def card(self, x, y, lines: list[str], *, width=None, size=12, color="#24292f") -> int:
-        """Um cartão com texto monoespaçado (bytes de um protocolo); devolve a altura."""
-        width = width or max(len(s) for s in lines) * size * 0.62 + 16
-        height = len(lines) * (size + 4) + 10
-        self.box(x, y, round(width), height, fill=CARD_FILL, stroke=CARD_STROKE, rx=4)
-        for i, s in enumerate(lines):
-            self.text(x + 8, y + 4 + (i + 1) * (size + 4) - 3, s, size=size, mono=True, color=color)
-        return height
-
-    def polyline(self, points: list[tuple[float, float]], label="", *, color=BLUE, width=2,
-                 size=12) -> None:
-        """Uma seta em cotovelos; o rótulo vai embaixo do segmento mais longo."""
-        marker = self._marker(color)
-        d = " ".join(f"{x},{y}" for x, y in points)
-        self.parts.append(
-            f'<polyline points="{d}" fill="none" stroke="{color}" stroke-width="{width}" '
-            f'marker-end="url(#{marker})"/>'
-        )
-        if label:
-            (x1, y1), (x2, y2) = max(zip(points, points[1:]),
-                                     key=lambda s: abs(s[0][0] - s[1][0]) + abs(s[0][1] - s[1][1]))
-            self.text((x1 + x2) / 2, max(y1, y2) + size + 4, label, size=size, anchor="middle",
-                      color=color)
-
-    def cylinder(self, x, y, w, h, label) -> None:
-        ry = 8
-        self.parts.append(
-            f'<path d="M{x},{y + ry} a{w / 2},{ry} 0 0,0 {w},0 v{h - 2 * ry} a{w / 2},{ry} 0 0,1 '
-            f'{-w},0 z" fill="#fdf2e3" stroke="#b9770e" stroke-width="1.5"/>'
-            f'<ellipse cx="{x + w / 2}" cy="{y + ry}" rx="{w / 2}" ry="{ry}" fill="#fdf2e3" '
-            f'stroke="#b9770e" stroke-width="1.5"/>'
-        )
-        for i, s in enumerate(label.split("\n")):
-            self.text(x + w / 2, y + ry + 22 + i * 16, s, size=13, anchor="middle",
-                      weight="bold" if i == 0 else "normal")
-
-    def render(self) -> str:
-        head = (
-            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {self.width} {self.height}" '
-            f'width="{self.width}" height="{self.height}" role="img" '
-            f'aria-labelledby="titulo descricao">\n'
-            f'<title id="titulo">{escape(self.title)}</title>\n'
-            f'<desc id="descricao">{escape(self.description)}</desc>\n'
-            f'<defs>{"".join(self.markers[k] for k in sorted(self.markers))}</defs>\n'
-            f'<rect x="0" y="0" width="{self.width}" height="{self.height}" fill="white"/>\n'
-        )
-        return head + "\n".join(self.parts) + "\n</svg>\n"
+def heading(svg: Svg, text: str) -> None:
+    write(svg, 20, 28, text, size=18, weight="bold")
 
 
 def lanes(svg: Svg, names: dict[str, int], top: int, bottom: int, width: int = 150) -> None:
     for name, x in names.items():
         svg.box(x - width // 2, top, width, 30, name)
-        svg.line(x, top + 30, x, bottom)
+        svg.line(x, top + 30, x, bottom, stroke="#999", stroke_width=1.5, stroke_dasharray="4 4")
 
 
 def http_request_response() -> str:
-    svg = Svg(760, 400, "HTTP: o cliente pergunta, o servidor responde",
+    svg = figure(760, 400, "HTTP: o cliente pergunta, o servidor responde",
               "Diagrama de sequência: o cliente envia uma requisição GET com headers; o servidor "
               "devolve uma resposta 200 OK com headers e corpo. Toda conversa começa no cliente.")
-    svg.text(20, 28, "HTTP: o cliente pergunta, o servidor responde", size=18, weight="bold")
+    heading(svg, "HTTP: o cliente pergunta, o servidor responde")
     c, s = 130, 630
     lanes(svg, {"cliente": c, "servidor": s}, 50, 345)
     svg.arrow(c, 118, s, 118, "① requisição")
@@ -167,17 +81,17 @@ def http_request_response() -> str:
     svg.arrow(s, 238, c, 238, "② resposta", color=GREEN)
     svg.card(c + 25, 248, ["HTTP/1.1 200 OK", "Content-Type: application/json",
                            "", '[{"de": "Ana", "texto": "oi!"}]'], width=450, color="#1b4721")
-    svg.text(380, 378, "Linha inicial, headers, linha em branco, corpo. O servidor só responde ao "
+    write(svg, 380, 378, "Linha inicial, headers, linha em branco, corpo. O servidor só responde ao "
              "que foi pedido.", size=13, anchor="middle", color=GRAY, italic=True)
     return svg.render()
 
 
 def chat_http_polling() -> str:
-    svg = Svg(760, 470, "Chat sobre HTTP: perguntar de novo e de novo (polling)",
+    svg = figure(760, 470, "Chat sobre HTTP: perguntar de novo e de novo (polling)",
               "Ana envia uma mensagem com POST. Bruno pergunta ao servidor a cada 2 segundos se há "
               "novidade; quase sempre a resposta é vazia, e a mensagem de Ana só chega a ele na "
               "pergunta seguinte.")
-    svg.text(20, 28, "Chat sobre HTTP: perguntar de novo e de novo (polling)", size=18, weight="bold")
+    heading(svg, "Chat sobre HTTP: perguntar de novo e de novo (polling)")
     ana, srv, bruno = 110, 380, 650
     lanes(svg, {"Ana": ana, "servidor": srv, "Bruno": bruno}, 50, 420, width=130)
     y = 112
@@ -189,19 +103,19 @@ def chat_http_polling() -> str:
     svg.arrow(srv, y + 182, bruno, y + 182, '200 · ["oi!"]  chegou, 1 s depois', color=GREEN)
     svg.arrow(bruno, y + 225, srv, y + 225, "GET /mensagens  (t = 4 s)")
     svg.arrow(srv, y + 257, bruno, y + 257, "200 · []  nada novo", color=GRAY, dashed=True)
-    svg.text((srv + bruno) / 2, y + 292, "… e assim por diante, a cada 2 s", size=12, anchor="middle",
+    write(svg, (srv + bruno) / 2, y + 292, "… e assim por diante, a cada 2 s", size=12, anchor="middle",
              color=GRAY, italic=True)
-    svg.text(380, 452, "Com 3 clientes perguntando 1 vez por segundo: 3 × 60 = 180 requisições por "
+    write(svg, 380, 452, "Com 3 clientes perguntando 1 vez por segundo: 3 × 60 = 180 requisições por "
              "minuto, quase todas vazias.", size=13, anchor="middle", color=GRAY, italic=True)
     return svg.render()
 
 
 def upgrade() -> str:
-    svg = Svg(760, 470, "O Upgrade: uma requisição HTTP que vira WebSocket",
+    svg = figure(760, 470, "O Upgrade: uma requisição HTTP que vira WebSocket",
               "O cliente envia GET com Upgrade: websocket e Sec-WebSocket-Key; o servidor responde "
               "101 Switching Protocols com Sec-WebSocket-Accept. Depois disso a mesma conexão TCP "
               "leva frames WebSocket nos dois sentidos.")
-    svg.text(20, 28, "O Upgrade: uma requisição HTTP que vira WebSocket", size=18, weight="bold")
+    heading(svg, "O Upgrade: uma requisição HTTP que vira WebSocket")
     c, s = 110, 650
     lanes(svg, {"cliente": c, "servidor": s}, 50, 440)
     svg.arrow(c, 112, s, 112, "① GET com pedido de Upgrade")
@@ -214,39 +128,39 @@ def upgrade() -> str:
              width=500, color="#1b4721")
     svg.box(c - 60, 378, s - c + 120, 34, "③ daqui em diante: frames WebSocket, nos dois sentidos, "
             "na mesma conexão TCP", fill="#e8f5e9", stroke=GREEN, size=13)
-    svg.text(380, 458, "Accept = base64(SHA-1(Key + 258EAFA5-E914-47DA-95CA-C5AB0DC85B11)), "
+    write(svg, 380, 458, "Accept = base64(SHA-1(Key + 258EAFA5-E914-47DA-95CA-C5AB0DC85B11)), "
              "RFC 6455 §1.3", size=12, anchor="middle", color=GRAY, italic=True)
     return svg.render()
 
 
 def tunnel() -> str:
-    svg = Svg(760, 330, "O túnel: uma conexão aberta, mensagens nos dois sentidos",
+    svg = figure(760, 330, "O túnel: uma conexão aberta, mensagens nos dois sentidos",
               "Cliente e servidor ligados por uma única conexão TCP que fica aberta. Frames vão do "
               "cliente ao servidor e do servidor ao cliente a qualquer momento, sem uma requisição "
               "nova por mensagem.")
-    svg.text(20, 28, "O túnel: uma conexão aberta, mensagens nos dois sentidos", size=18, weight="bold")
+    heading(svg, "O túnel: uma conexão aberta, mensagens nos dois sentidos")
     svg.box(20, 110, 130, 110, "cliente\n(navegador)", size=15)
     svg.box(610, 110, 130, 110, "servidor", size=15)
     svg.box(150, 122, 460, 86, fill="#f3f7fc", stroke=LANE_STROKE, rx=40, dashed=True)
-    svg.text(380, 104, "uma conexão TCP, aberta o tempo todo", size=13, anchor="middle", color=GRAY,
+    write(svg, 380, 104, "uma conexão TCP, aberta o tempo todo", size=13, anchor="middle", color=GRAY,
              italic=True)
     svg.arrow(170, 150, 590, 150, 'frame "oi!"', size=12)
     svg.arrow(590, 190, 170, 190, 'frame "Bruno: tudo bem?"', color=GREEN, size=12)
-    svg.text(380, 252, "O servidor fala quando tem o que dizer: sem nova requisição, sem "
+    write(svg, 380, 252, "O servidor fala quando tem o que dizer: sem nova requisição, sem "
              "perguntar “tem novidade?”.", size=13, anchor="middle")
-    svg.text(380, 278, "Cada frame leva de 2 a 14 bytes de cabeçalho (uma requisição HTTP leva "
+    write(svg, 380, 278, "Cada frame leva de 2 a 14 bytes de cabeçalho (uma requisição HTTP leva "
              "centenas).", size=13, anchor="middle", color=GRAY)
-    svg.text(380, 304, "ping/pong mantém a conexão viva; close (com um código) a encerra dos "
+    write(svg, 380, 304, "ping/pong mantém a conexão viva; close (com um código) a encerra dos "
              "dois lados.", size=13, anchor="middle", color=GRAY)
     return svg.render()
 
 
 def chat_websocket() -> str:
-    svg = Svg(760, 400, "Chat com WebSocket: envia, grava, empurra para todos",
+    svg = figure(760, 400, "Chat com WebSocket: envia, grava, empurra para todos",
               "Ana envia uma mensagem pelo WebSocket; o servidor grava no histórico (SQLite) e a "
               "envia na hora para todos os clientes conectados, Bruno e Carla incluídos, sem que "
               "eles perguntem.")
-    svg.text(20, 28, "Chat com WebSocket: envia, grava, empurra para todos", size=18, weight="bold")
+    heading(svg, "Chat com WebSocket: envia, grava, empurra para todos")
     svg.box(30, 160, 130, 60, "Ana")
     svg.box(320, 150, 140, 80, "servidor\nde chat", size=15)
     svg.box(600, 80, 130, 60, "Bruno")
@@ -254,44 +168,44 @@ def chat_websocket() -> str:
     svg.arrow(160, 182, 320, 182, '① "oi, turma!"')
     svg.cylinder(330, 290, 120, 70, "histórico\n(SQLite)")
     svg.arrow(390, 230, 390, 290, "", color="#b9770e")
-    svg.text(398, 266, "② grava", size=13, color="#b9770e")
+    write(svg, 398, 266, "② grava", size=13, color="#b9770e")
     svg.arrow(460, 170, 600, 115, "③ empurra", color=GREEN)
     svg.arrow(460, 210, 600, 265, "③ empurra", color=GREEN, above=False)
     svg.arrow(320, 205, 160, 205, "③ eco (entregue)", color=GREEN, above=False, size=12)
-    svg.text(380, 385, "Ninguém pergunta “tem novidade?”: a mensagem chega a todos na hora, pelas "
+    write(svg, 380, 385, "Ninguém pergunta “tem novidade?”: a mensagem chega a todos na hora, pelas "
              "conexões que já estão abertas.", size=13, anchor="middle", color=GRAY, italic=True)
     return svg.render()
 
 
 def api_gateway() -> str:
-    svg = Svg(760, 430, "API Gateway com WebSocket: rotas e @connections",
+    svg = figure(760, 430, "API Gateway com WebSocket: rotas e @connections",
               "Clientes se conectam ao API Gateway, que mantém as conexões WebSocket. Cada evento "
               "vira uma chamada a uma função: $connect, $disconnect, $default ou a rota escolhida "
               "pelo campo action da mensagem. Para falar com um cliente, a função faz POST em "
               "@connections/id.")
-    svg.text(20, 28, "API Gateway com WebSocket: rotas e @connections", size=18, weight="bold")
+    heading(svg, "API Gateway com WebSocket: rotas e @connections")
     for i, name in enumerate(["Ana", "Bruno", "Carla"]):
         svg.box(20, 70 + i * 80, 100, 46, name)
         svg.arrow(120, 93 + i * 80, 250, 150 + (i - 1) * 30, "", color=BLUE, both=True, width=1.5)
-    svg.text(185, 310, "WebSocket", size=12, anchor="middle", color=GRAY, italic=True)
+    write(svg, 185, 310, "WebSocket", size=12, anchor="middle", color=GRAY, italic=True)
     svg.box(250, 60, 210, 250, fill="#f3f7fc", stroke=LANE_STROKE)
-    svg.text(355, 86, "API Gateway", size=16, anchor="middle", weight="bold")
-    svg.text(355, 106, "guarda as conexões (ids)", size=12, anchor="middle", color=GRAY)
+    write(svg, 355, 86, "API Gateway", size=16, anchor="middle", weight="bold")
+    write(svg, 355, 106, "guarda as conexões (ids)", size=12, anchor="middle", color=GRAY)
     routes = ["$connect", "$disconnect", '"action": "enviar"', "$default"]
     for i, route in enumerate(routes):
         svg.box(270, 122 + i * 44, 170, 32, fill="white", stroke=CARD_STROKE, rx=4)
-        svg.text(355, 143 + i * 44, route, size=13, anchor="middle", mono=True)
+        write(svg, 355, 143 + i * 44, route, size=13, anchor="middle", mono=True)
     functions = ["conectar()", "desconectar()", "enviar()", "padrao()"]
     for i, fn in enumerate(functions):
         svg.box(560, 122 + i * 44, 170, 32, fill="#fdf2e3", stroke="#b9770e", rx=4)
-        svg.text(645, 143 + i * 44, fn, size=13, anchor="middle", mono=True)
+        write(svg, 645, 143 + i * 44, fn, size=13, anchor="middle", mono=True)
         svg.arrow(440, 138 + i * 44, 560, 138 + i * 44, "", width=1.5)
-    svg.text(645, 108, "funções (backend)", size=13, anchor="middle", weight="bold")
+    write(svg, 645, 108, "funções (backend)", size=13, anchor="middle", weight="bold")
     svg.polyline([(730, 226), (748, 226), (748, 345), (355, 345), (355, 312)],
                  "enviar() fala com Bruno e Carla: POST @connections/{id}", color=GREEN)
-    svg.text(380, 395, "O gateway cuida das conexões abertas; as funções só recebem eventos", size=13,
+    write(svg, 380, 395, "O gateway cuida das conexões abertas; as funções só recebem eventos", size=13,
              anchor="middle", color=GRAY, italic=True)
-    svg.text(380, 415, "e, para falar primeiro com um cliente, chamam @connections.", size=13,
+    write(svg, 380, 415, "e, para falar primeiro com um cliente, chamam @connections.", size=13,
              anchor="middle", color=GRAY, italic=True)
     return svg.render()
 

@@ -212,3 +212,35 @@ def test_an_svg_figure_inside_an_html_widget_is_exported(tmp_path):
     nbformat.write(nb, path)
     html = export_html(path, tmp_path / "fig.html", execute=True).read_text(encoding="utf-8")
     assert 'class="fig-teste"' in html
+
+
+def test_a_matplotlib_chart_and_its_live_update_reach_the_page_and_the_slides(tmp_path):
+    """Os gráficos de ``helpers.widgets.plot`` ficam na saída como PNG: a página e os slides os mostram
+    embutidos (nada buscado fora). Um gráfico atualizado no lugar (``plot.live``) fica com a
+    última versão, uma imagem só."""
+    from helpers.tools.slides import export_slides
+
+    nb = new_notebook(cells=[new_code_cell(
+        "from helpers.widgets import plot\n"
+        "pontos = {'p50': []}\n"
+        "ao_vivo = plot.live(plot.line(pontos, title='Ao vivo'))\n"
+        "for n in (1, 2, 3):\n"
+        "    pontos['p50'].append((n, n * 1.5))\n"
+        "    ao_vivo.update(plot.line(pontos, title='Ao vivo'))"),
+        new_code_cell("plot.bars({'a': {'p50': 1.0}}, title='Barras', log=True)")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    NotebookClient(nb, timeout=60, kernel_name="python3",
+                   resources={"metadata": {"path": str(tmp_path)}}).execute()
+    live, bars = (c.outputs for c in nb.cells)
+    assert [o.output_type for o in live] == ["display_data"]  # atualizada no lugar, não empilhada
+    assert live[0].data["text/plain"] == "Gráfico: Ao vivo"
+    assert bars[0].data["text/plain"] == "Gráfico: Barras"
+    path = tmp_path / "graficos.ipynb"
+    nbformat.write(nb, path)
+    page = export_html(path, tmp_path / "graficos.html").read_text("utf-8")
+    deck = export_slides(path, tmp_path / "slides").read_text("utf-8")
+    assert_offline(page)
+    for html in (page, deck):
+        assert html.count('src="data:image/png;base64,') == 2
+        assert html.count('alt="Gráfico: Ao vivo"') == 1 and 'alt="Gráfico: Barras"' in html
+        assert "No description has been provided" not in html

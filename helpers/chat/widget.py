@@ -51,6 +51,7 @@ from .protocol import (
     send_request,
     typing_request,
 )
+from ..widgets.svg import Svg
 
 __all__ = ["ChatBox", "ChatClient", "box_svg", "resolve_url", "side_by_side"]
 
@@ -95,26 +96,24 @@ def box_svg(nick: str, status: str, online: list[str], lines: list[dict], typing
     visual = visual[-rows:]
     height = 58 + 16 * rows + 40
     colors = {"message": "#222", "mine": "#222", "info": "#888", "error": "#b03a2e"}
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="curso-chatbox" viewBox="0 0 {width} {height}" '
-           f'width="{width}" height="{height}" font-family="sans-serif" font-size="12" role="img" '
-           f'aria-label="{escape("chat de " + nick)}">',
-           f'<rect x="0.5" y="0.5" width="{width - 1}" height="{height - 1}" rx="6" fill="white" stroke="#4a6fa5"/>',
-           f'<rect x="1" y="1" width="{width - 2}" height="24" rx="6" fill="#eef3fb"/>',
-           f'<text x="8" y="17" font-weight="bold">{escape(nick)}</text>',
-           f'<text x="{width - 8}" y="17" text-anchor="end" fill="#666" font-size="10">{escape(status)}</text>',
-           f'<text x="8" y="40" fill="#555" font-size="10">{escape("na sala: " + ", ".join(online) if online else "")}</text>',
-           f'<line x1="1" y1="47" x2="{width - 1}" y2="47" stroke="#e3e8f0"/>']
+    svg = Svg(width, height, label="chat de " + nick, class_="curso-chatbox", font="sans-serif",
+              font_size=12, background=None)
+    svg.rect(0.5, 0.5, width - 1, height - 1, rx=6, fill="white", stroke="#4a6fa5")
+    svg.rect(1, 1, width - 2, 24, rx=6, fill="#eef3fb")
+    svg.text(8, 17, nick, font_weight="bold")
+    svg.text(width - 8, 17, status, text_anchor="end", fill="#666", font_size=10)
+    svg.text(8, 40, "na sala: " + ", ".join(online) if online else "", fill="#555", font_size=10)
+    svg.line(1, 47, width - 1, 47, stroke="#e3e8f0")
     for i, (kind, who, text) in enumerate(visual):
-        y = 64 + 16 * i
-        style = ' font-style="italic" font-size="11"' if kind == "info" else ""
-        head = (f'<tspan font-weight="bold" fill="{"#1e7e34" if kind == "mine" else "#1f4e79"}">'
-                f"{escape(who)}</tspan>") if who else ""
-        out.append(f'<text x="8" y="{y}" fill="{colors.get(kind, "#222")}"{style}>{head}{escape(text)}</text>')
+        italic = kind == "info"
+        head = Svg.tspan(who, font_weight="bold", fill="#1e7e34" if kind == "mine" else "#1f4e79") if who else ""
+        svg.element("text", head + escape(text), x=8, y=64 + 16 * i, fill=colors.get(kind, "#222"),
+                    font_style="italic" if italic else None, font_size=11 if italic else None)
     if typing:
-        out.append(f'<text x="8" y="{height - 26}" fill="#888" font-style="italic" font-size="10">'
-                   f"{escape(typing)} está digitando…</text>")
-    out.append(f'<text x="8" y="{height - 10}" fill="#999" font-size="10">(cópia estática, sem kernel)</text></svg>')
-    return "".join(out)
+        svg.text(8, height - 26, f"{typing} está digitando…", fill="#888", font_style="italic",
+                 font_size=10)
+    svg.text(8, height - 10, "(cópia estática, sem kernel)", fill="#999", font_size=10)
+    return svg.render()
 
 
 class ChatBox(anywidget.AnyWidget):

@@ -58,6 +58,7 @@ from nbconvert.preprocessors import Preprocessor
 from ..core.cli import ArgumentParser
 
 __all__ = [
+    "IMAGE_ALT_BLOCK",
     "KERNEL_ONLY_NOTE",
     "OFFLINE_TEMPLATE",
     "STATIC_WIDGETS_CSS",
@@ -85,6 +86,16 @@ STATIC_WIDGETS_CSS = """\
 .curso-widget-static.vbox { flex-direction: column; }
 """
 
+# Uma imagem de saída (os gráficos do matplotlib, ``helpers.widgets.plot``) ganha como texto alternativo
+# o ``text/plain`` da mesma saída ("Gráfico: título"), para leitores de tela; sem isso, o nbconvert
+# escreveria "No description has been provided for this image".
+IMAGE_ALT_BLOCK = """\
+{% block data_png scoped %}
+{%- set alt = output.data.get('text/plain', '') -%}
+{{ super() | replace('<img src=', '<img alt="' ~ (alt | escape_html) ~ '" src=', 1) if alt else super() }}
+{%- endblock data_png %}
+"""
+
 # O modelo "lab" do nbconvert sem nada que venha de CDN: require.js, o gerenciador de widgets
 # (unpkg), MathJax e Mermaid (cdnjs). O CSS do lab já vem embutido na página.
 OFFLINE_TEMPLATE_NAME = "curso_offline.html.j2"
@@ -98,7 +109,7 @@ OFFLINE_TEMPLATE = """\
 <style type="text/css">
 """ + STATIC_WIDGETS_CSS + """</style>
 {%- endblock extra_css -%}
-"""
+""" + IMAGE_ALT_BLOCK
 
 _BOXES = {"BoxModel": "", "HBoxModel": "", "GridBoxModel": "", "VBoxModel": " vbox"}
 

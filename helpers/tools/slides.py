@@ -51,6 +51,7 @@ from nbconvert.preprocessors import Preprocessor
 
 from ..core.cli import ArgumentParser
 from .export import (
+    IMAGE_ALT_BLOCK,
     STATIC_WIDGETS_CSS,
     InlineImagesPreprocessor,
     StaticLinksPreprocessor,
@@ -157,7 +158,7 @@ Reveal.initialize({
 {%- block footer -%}
 </html>
 {%- endblock footer -%}
-"""
+""" + IMAGE_ALT_BLOCK
 
 
 def slides_name(notebook: str | pathlib.Path) -> str:

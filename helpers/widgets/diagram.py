@@ -2,9 +2,10 @@
 
 Introduzido no notebook 01; os capítulos seguintes o alimentam com eventos do tap.
 
-O desenho (SVG) é feito aqui em Python, por uma função pura (``render_svg``), e sincronizado
-com o navegador pelo trait ``svg``; o JavaScript (``static/diagram.js``) só insere o SVG e
-trata o clique numa seta, que mostra os bytes da mensagem (hex + texto). Como o estado final
+O desenho (SVG) é feito aqui em Python, por uma função pura (``render_svg``, com o construtor
+``helpers.widgets.svg.Svg``), e sincronizado com o navegador pelo trait ``svg``; o renderizador comum
+dos desenhos (``helpers.widgets.svg.SvgWidget``, ``static/svg.js``) só insere o SVG e trata o clique numa
+seta, que mostra os bytes da mensagem (hex + texto). Como o estado final
 fica salvo no notebook, a exportação estática (``helpers.tools.export``) mostra o mesmo desenho sem
 kernel e sem internet.
 
@@ -17,24 +18,25 @@ como sempre: duas setas em linhas seguidas.
 
 from __future__ import annotations
 
-import pathlib
+import functools
 from collections.abc import Callable
-from html import escape
 
-import anywidget
 import traitlets
 
 from ..traffic.events import C2S, Event, hexdump, visible_text
 
-__all__ = ["SequenceDiagram", "held_label", "render_svg"]
+from .svg import Svg, SvgWidget
 
-_STATIC = pathlib.Path(__file__).parent.parent / "static"
+__all__ = ["SequenceDiagram", "held_label", "render_svg"]
 
 WIDTH = 760
 TOP = 62  # altura do cabeçalho com os nomes das raias
 ROW = 34  # distância vertical entre mensagens
 MARGIN = 90
 HOLD_COLOR = "#b9650b"  # requisição segurada (long polling)
+#: cor e traço de cada tipo de seta: a cor nunca é a única diferença (paleta de Okabe e Ito)
+KINDS = {"msg": ("#1f4e79", None), "error": ("#c0392b", "10 3"), "raw": ("#8e44ad", "6 3"),
+         "held": (HOLD_COLOR, None)}
 
 
 def _lane_x(i: int, n: int) -> float:
@@ -48,9 +50,8 @@ def held_label(seconds: float) -> str:
     return f"segurada {seconds:.1f} s".replace(".", ",")
 
 
-def _holds(lanes: list[str], shown: list, xs: dict, hidden: int) -> list[str]:
+def _holds(svg: Svg, lanes: list[str], shown: list, xs: dict, hidden: int) -> None:
     """Barras das requisições seguradas: na raia do servidor, da requisição até a resposta."""
-    out = []
     for row, (i, m) in enumerate(shown, start=1):
         if m.get("held") is None or m.get("from") is None:
             continue
@@ -61,16 +62,36 @@ def _holds(lanes: list[str], shown: list, xs: dict, hidden: int) -> list[str]:
         k = lanes.index(m["dst"]) if m["dst"] in lanes else 0
         bar = x - 8 - 8 * k  # uma coluna por cliente, à esquerda da linha do servidor
         label = held_label(m["held"])
-        out.append(
-            f'<g class="hold" data-i="{i}" data-from="{start}"><title>{escape(m["dst"])}: {label} '
-            f"(long polling: o servidor só respondeu quando teve o que mandar ou o prazo "
-            f"acabou)</title>"
-            f'<rect x="{bar:.0f}" y="{y_start:.0f}" width="6" height="{y_end - y_start:.0f}" '
-            f'fill="#fdebd0" stroke="{HOLD_COLOR}"/>'
-            f'<text x="{x + 6:.0f}" y="{(y_start + y_end) / 2 + 4:.0f}" fill="{HOLD_COLOR}" '
-            f'font-size="10">{label}</text></g>'
-        )
-    return out
+        with svg.group(class_="hold", data_i=i, data_from=start,
+                       tooltip=f"{m['dst']}: {label} (long polling: o servidor só respondeu quando "
+                               f"teve o que mandar ou o prazo acabou)"):
+            svg.rect(round(bar), round(y_start), 6, round(y_end - y_start), fill="#fdebd0",
+                     stroke=HOLD_COLOR)
+            svg.text(round(x + 6), round((y_start + y_end) / 2 + 4), label, fill=HOLD_COLOR,
+                     font_size=10)
+
+
+@functools.lru_cache(maxsize=2048)
+def _message(i: int, kind: str | None, label: str, x1: int, x2: int, y: int) -> str:
+    """Uma linha do diagrama (seta ou conexão TCP). Guardada em cache: o diagrama é redesenhado
+    a cada mensagem nova, mas as linhas antigas não mudam, e o redesenho corre no mesmo laço
+    que entrega as mensagens (um desenho lento atrasaria o que ele mede)."""
+    svg = Svg(0, 0)
+    if kind == "tcp":
+        lo, hi = sorted((x1, x2))
+        with svg.group(class_="msg tcp", data_i=i):
+            svg.line(lo, y, hi, y, stroke="#bbb", stroke_dasharray="2 3")
+            svg.text(round((lo + hi) / 2), y - 4, label, text_anchor="middle", fill="#888",
+                     font_size=11, font_style="italic")
+        return "".join(svg.parts)
+    color, dash = KINDS.get(kind, KINDS["msg"])
+    with svg.group(class_="msg arrow", data_i=i, data_pick=1, style="cursor:pointer",
+                   tooltip=f"{label} (clique para ver os bytes)"):
+        svg.line(x1, y, x2, y, stroke=color, stroke_width=2, stroke_dasharray=dash,
+                 marker_end="url(#seta)")
+        svg.rect(min(x1, x2), y - 16, abs(x2 - x1), 20, fill="transparent")
+        svg.text(round((x1 + x2) / 2), y - 5, label, text_anchor="middle", fill=color)
+    return "".join(svg.parts)
 
 
 def render_svg(title: str, lanes: list[str], messages: list[dict], max_rows: int = 40) -> str:
@@ -79,67 +100,34 @@ def render_svg(title: str, lanes: list[str], messages: list[dict], max_rows: int
     Cada mensagem é um dicionário com ``src``, ``dst`` (nomes de raias), ``label`` e ``kind``
     (``"msg"``, ``"error"``, ``"raw"``, ``"tcp"`` ou ``"held"``, a requisição de um long
     polling). Uma resposta com ``held`` (segundos) e ``from`` (índice da requisição) ganha a
-    barra "segurada N s". Mostra as últimas ``max_rows``.
+    barra "segurada N s". Mostra as últimas ``max_rows``. Cada tipo de seta tem cor **e**
+    traço próprios (erro: traço longo; bytes crus: tracejado), e o rótulo diz o que é.
     """
     hidden = max(0, len(messages) - max_rows)
     shown = list(enumerate(messages))[hidden:]
     height = TOP + ROW * (len(shown) + 1) + 10
     xs = {name: _lane_x(i, len(lanes)) for i, name in enumerate(lanes)}
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="curso-diagram" viewBox="0 0 {WIDTH} {height}" '
-        f'width="{WIDTH}" height="{height}" font-family="sans-serif" font-size="13" '
-        f'role="img" aria-label="{escape(title or "diagrama de sequência")}">',
-        "<defs>"
-        '<marker id="seta" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="8" markerHeight="8" '
-        'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="context-stroke"/></marker>'
-        "</defs>",
-        f'<rect x="0" y="0" width="{WIDTH}" height="{height}" fill="white"/>',
-    ]
+    svg = Svg(WIDTH, height, label=title or "diagrama de sequência", class_="curso-diagram",
+              font="sans-serif", font_size=13)
+    svg.arrowhead()  # "seta", a ponta das mensagens (context-stroke: a cor da própria linha)
     if title:
-        out.append(f'<text x="8" y="16" font-weight="bold">{escape(title)}</text>')
+        svg.text(8, 16, title, font_weight="bold")
     for name, x in xs.items():
-        out.append(
-            f'<g class="lane"><rect x="{x - 60:.0f}" y="24" width="120" height="24" rx="4" '
-            f'fill="#eef3fb" stroke="#4a6fa5"/>'
-            f'<text x="{x:.0f}" y="40" text-anchor="middle">{escape(name)}</text>'
-            f'<line x1="{x:.0f}" y1="48" x2="{x:.0f}" y2="{height - 6}" stroke="#999" '
-            f'stroke-dasharray="4 4"/></g>'
-        )
+        with svg.group(class_="lane"):
+            svg.rect(round(x - 60), 24, 120, 24, rx=4, fill="#eef3fb", stroke="#4a6fa5")
+            svg.text(round(x), 40, name, text_anchor="middle")
+            svg.line(round(x), 48, round(x), height - 6, stroke="#999", stroke_dasharray="4 4")
     if hidden:
-        out.append(
-            f'<text x="{WIDTH / 2:.0f}" y="{TOP}" text-anchor="middle" fill="#666">'
-            f"… {hidden} mensagens anteriores</text>"
-        )
-    out.extend(_holds(lanes, shown, xs, hidden))
+        svg.text(round(WIDTH / 2), TOP, f"… {hidden} mensagens anteriores", text_anchor="middle",
+                 fill="#666")
+    _holds(svg, lanes, shown, xs, hidden)
     for row, (i, m) in enumerate(shown, start=1):
-        y = TOP + ROW * row
-        x1, x2 = xs.get(m["src"], 0), xs.get(m["dst"], WIDTH)
-        label = escape(m["label"])
-        if m.get("kind") == "tcp":
-            lo, hi = sorted((x1, x2))
-            out.append(
-                f'<g class="msg tcp" data-i="{i}"><line x1="{lo:.0f}" y1="{y}" x2="{hi:.0f}" y2="{y}" '
-                f'stroke="#bbb" stroke-dasharray="2 3"/>'
-                f'<text x="{(lo + hi) / 2:.0f}" y="{y - 4}" text-anchor="middle" fill="#888" '
-                f'font-size="11" font-style="italic">{label}</text></g>'
-            )
-            continue
-        color = {"error": "#c0392b", "raw": "#8e44ad", "held": HOLD_COLOR}.get(m.get("kind"), "#1f4e79")
-        dash = ' stroke-dasharray="6 3"' if m.get("kind") == "raw" else ""
-        out.append(
-            f'<g class="msg arrow" data-i="{i}" style="cursor:pointer">'
-            f'<title>{label} (clique para ver os bytes)</title>'
-            f'<line x1="{x1:.0f}" y1="{y}" x2="{x2:.0f}" y2="{y}" stroke="{color}" stroke-width="2"'
-            f'{dash} marker-end="url(#seta)"/>'
-            f'<rect x="{min(x1, x2):.0f}" y="{y - 16}" width="{abs(x2 - x1):.0f}" height="20" '
-            'fill="transparent"/>'
-            f'<text x="{(x1 + x2) / 2:.0f}" y="{y - 5}" text-anchor="middle" fill="{color}">{label}</text></g>'
-        )
-    out.append("</svg>")
-    return "".join(out)
+        x1, x2 = round(xs.get(m["src"], 0)), round(xs.get(m["dst"], WIDTH))
+        svg.parts.append(_message(i, m.get("kind"), m["label"], x1, x2, TOP + ROW * row))
+    return svg.render()
 
 
-class SequenceDiagram(anywidget.AnyWidget):
+class SequenceDiagram(SvgWidget):
     """Diagrama de sequência ao vivo. Clique numa seta para ver os bytes da mensagem.
 
     >>> d = SequenceDiagram(["cliente"], title="Uma requisição")
@@ -151,14 +139,13 @@ class SequenceDiagram(anywidget.AnyWidget):
     requisição que ela responde (``reply_to``).
     """
 
-    _esm = _STATIC / "diagram.js"
-    _css = _STATIC / "diagram.css"
+    _redraw_on = ("messages", "lanes", "title", "max_rows")
 
-    title = traitlets.Unicode("").tag(sync=True)
     lanes = traitlets.List(traitlets.Unicode()).tag(sync=True)
     messages = traitlets.List(traitlets.Dict()).tag(sync=True)
-    svg = traitlets.Unicode("").tag(sync=True)
     selected = traitlets.Int(-1).tag(sync=True)
+    items = traitlets.Unicode("messages").tag(sync=True)  # o renderizador mostra messages[selected]
+    hint = traitlets.Unicode("Clique numa seta para ver os bytes da mensagem.").tag(sync=True)
     max_rows = traitlets.Int(40).tag(sync=True)
 
     def __init__(self, clients: list[str] | None = None, server: str = "servidor", title: str = "",
@@ -167,7 +154,8 @@ class SequenceDiagram(anywidget.AnyWidget):
         """``hold_threshold``: a partir de quantos segundos uma resposta conta como segurada
         (``None``: não marca nada). ``clock`` converte os instantes do tap (``time.monotonic``)
         na unidade dos rótulos (por exemplo, ``SimClock.at`` para segundos simulados)."""
-        super().__init__(lanes=[*(clients or ["cliente"]), server], title=title, **kw)
+        super().__init__(lanes=[*(clients or ["cliente"]), server], title=title, css_class="curso-seq",
+                         **kw)
         self.server = server
         self.hold_threshold = hold_threshold
         self.clock = clock
@@ -175,12 +163,8 @@ class SequenceDiagram(anywidget.AnyWidget):
         self._drawn: dict[int, tuple[Event, int]] = {}  # id(requisição) → (requisição, índice da seta)
         self._redraw()
 
-    @traitlets.observe("messages", "lanes", "title", "max_rows")
-    def _on_change(self, _change) -> None:
-        self._redraw()
-
-    def _redraw(self) -> None:
-        self.svg = render_svg(self.title, list(self.lanes), list(self.messages), self.max_rows)
+    def draw(self) -> str:
+        return render_svg(self.title, list(self.lanes), list(self.messages), self.max_rows)
 
     def add(self, src: str, dst: str, label: str, data: bytes = b"", kind: str = "msg",
             held: float | None = None, held_from: int | None = None) -> None:
@@ -193,6 +177,7 @@ class SequenceDiagram(anywidget.AnyWidget):
             if lane not in self.lanes:
                 self.lanes = [*self.lanes[:-1], lane, self.lanes[-1]]
         msg = {"src": src, "dst": dst, "label": label, "kind": kind, "size": len(data),
+               "head": f"{src} → {dst}: {label} ({len(data)} bytes)",
                "hex": hexdump(data), "text": visible_text(data)}
         messages = list(self.messages)
         if held is not None and held_from is not None and 0 <= held_from < len(messages):

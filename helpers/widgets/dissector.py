@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import json
 import pathlib
-from html import escape
 
-import anywidget
 import traitlets
 
 from ..protocols.wsframes import (
@@ -25,6 +23,7 @@ from ..protocols.wsframes import (
     decode_header,
     encode_frame,
 )
+from .svg import Svg, SvgWidget
 
 __all__ = ["FIELDS", "FrameDissector", "build_frame", "dissect", "dissection_svg", "explain"]
 
@@ -201,7 +200,8 @@ def dissection_svg(view: dict, title: str = "") -> str:
     """A dissecação como SVG (grade de bits + legenda). Função pura: mesmo ``view``, mesmo texto.
 
     É o desenho que a exportação estática (``helpers.tools.export``, sem kernel e sem JavaScript)
-    mostra no lugar do widget.
+    mostra no lugar do widget. Cada grupo de bits leva o nome do campo embaixo: a cor ajuda, mas
+    não é a única pista.
     """
     cell, width = 20, 32 * 20 + 20
     bits, fields = view.get("bits", []), view.get("fields", [])
@@ -210,51 +210,46 @@ def dissection_svg(view: dict, title: str = "") -> str:
     top = 40 if title else 22
     legend_top = top + rows * 2 * cell + 16
     height = legend_top + 18 * len(fields) + (24 if view.get("error") else 8)
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="curso-dissector" viewBox="0 0 {width} {height}" '
-           f'width="{width}" height="{height}" font-family="sans-serif" font-size="12" role="img" '
-           f'aria-label="{escape(title or "dissecação de um frame WebSocket")}">',
-           f'<rect width="{width}" height="{height}" fill="white"/>']
+    svg = Svg(width, height, label=title or "dissecação de um frame WebSocket",
+              class_="curso-dissector", font="sans-serif", font_size=12)
     if title:
-        out.append(f'<text x="4" y="16" font-weight="bold">{escape(title)}</text>')
-    out.append(f'<text x="4" y="{top - 6}">cabeçalho {sizes.get("header")} B + payload '
-               f'{sizes.get("payload", 0):_} B = {sizes.get("total", 0):_} B na rede</text>'.replace("_", "."))
+        svg.text(4, 16, title, font_weight="bold")
+    svg.text(4, top - 6, f"cabeçalho {sizes.get('header')} B + payload {sizes.get('payload', 0):_} B "
+             f"= {sizes.get('total', 0):_} B na rede".replace("_", "."))
     for i, b in enumerate(bits):
         row, col = divmod(i, 32)
         x, y = 4 + col * cell, top + row * 2 * cell
-        out.append(f'<rect x="{x}" y="{y}" width="{cell - 1}" height="{cell - 1}" '
-                   f'fill="{_COLORS.get(b["field"], "#fff")}"/>'
-                   f'<text x="{x + cell / 2 - 0.5:.1f}" y="{y + 14}" text-anchor="middle" '
-                   f'font-family="monospace">{b["bit"]}</text>')
+        svg.rect(x, y, cell - 1, cell - 1, fill=_COLORS.get(b["field"], "#fff"))
+        svg.text(x + cell / 2 - 0.5, y + 14, b["bit"], text_anchor="middle", font_family="monospace")
     i = 0
     while i < len(bits):  # nomes dos campos sob cada grupo de bits (sem passar da linha)
         j = i
         while j < len(bits) and bits[j]["field"] == bits[i]["field"] and (j == i or j % 32):
             j += 1
         row, col = divmod(i, 32)
-        x = 4 + col * cell + (j - i) * cell / 2
-        out.append(f'<text x="{x:.0f}" y="{top + row * 2 * cell + cell + 13}" text-anchor="middle" '
-                   f'font-size="10" fill="#333">{escape(_SHORT.get(bits[i]["field"], ""))}</text>')
+        svg.text(round(4 + col * cell + (j - i) * cell / 2), top + row * 2 * cell + cell + 13,
+                 _SHORT.get(bits[i]["field"], ""), text_anchor="middle", font_size=10, fill="#333")
         i = j
     for n, f in enumerate(fields):
         y = legend_top + 18 * n
-        out.append(f'<rect x="4" y="{y - 11}" width="10" height="12" fill="{_COLORS.get(f["id"], "#fff")}"/>'
-                   f'<text x="20" y="{y}">{escape(f["name"])}: <tspan font-family="monospace">'
-                   f'{escape(f["value"])}</tspan> · {escape(f["meaning"])}</text>')
+        svg.rect(4, y - 11, 10, 12, fill=_COLORS.get(f["id"], "#fff"))
+        svg.text(20, y, f"{f['name']}: ", spans=Svg.tspan(f["value"], font_family="monospace")
+                 + Svg.tspan(f" · {f['meaning']}"))
     if view.get("error"):
-        out.append(f'<text x="4" y="{height - 8}" fill="#b03a2e" font-weight="bold">'
-                   f'✘ Frame inválido: {escape(view["error"])}</text>')
-    out.append("</svg>")
-    return "".join(out)
+        svg.text(4, height - 8, f"✘ Frame inválido: {view['error']}", fill="#b03a2e",
+                 font_weight="bold")
+    return svg.render()
 
 
-class FrameDissector(anywidget.AnyWidget):
+class FrameDissector(SvgWidget):
     """Widget: monte um frame e veja seus bits e bytes anotados.
 
     >>> FrameDissector(message="Hello", masked=True)
     """
 
-    _esm = _STATIC / "dissector.js"
+    _esm = _STATIC / "dissector.js"  # controles próprios; o SVG serve à exportação estática
     _css = _STATIC / "dissector.css"
+    _redraw_on = ("kind", "message", "masked", "size", "mask_key", "close_code")
 
     kind = traitlets.Unicode("text").tag(sync=True)
     message = traitlets.Unicode("Hello").tag(sync=True)
@@ -264,17 +259,8 @@ class FrameDissector(anywidget.AnyWidget):
     close_code = traitlets.Int(1000).tag(sync=True)
     kinds = traitlets.Dict(KINDS).tag(sync=True)
     view = traitlets.Dict().tag(sync=True)
-    svg = traitlets.Unicode("").tag(sync=True)  # desenho estático (exportação sem kernel)
 
     MAX_SIZE = 1 << 20
-
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self._recompute()
-
-    @traitlets.observe("kind", "message", "masked", "size", "mask_key", "close_code")
-    def _on_change(self, _change) -> None:
-        self._recompute()
 
     @property
     def frame(self) -> Frame:
@@ -294,7 +280,8 @@ class FrameDissector(anywidget.AnyWidget):
         """Os bytes do frame na rede (mesmo se inválido)."""
         return encode_frame(self.frame, check=False)
 
-    def _recompute(self) -> None:
+    def draw(self) -> str:
+        """Recalcula a dissecação (``view``, o que o JavaScript desenha) e devolve o SVG estático."""
         frame = self.frame
         error = ""
         try:
@@ -306,7 +293,7 @@ class FrameDissector(anywidget.AnyWidget):
         view["natural_size"] = len(build_frame(self.kind if self.kind in KINDS else "text",
                                                self.message, close_code=self.close_code).payload)
         self.view = view
-        self.svg = dissection_svg(view)
+        return dissection_svg(view)
 
     def __repr__(self) -> str:  # estável: o nbval compara este texto
         s = self.view.get("sizes", {})

@@ -4,30 +4,27 @@ Introduzido no notebook 02, para a linha do tempo DNS → TCP → HTTP que o nav
 (é o mesmo desenho da aba *Network* das ferramentas do desenvolvedor).
 
 Como o diagrama de sequência, o desenho (SVG) é feito aqui em Python por uma função pura
-(``render_svg``) e só exibido pelo JavaScript (``static/waterfall.js``); o estado final fica no
-notebook, e a exportação estática mostra o mesmo desenho sem kernel.
+(``render_svg``, com o construtor ``helpers.widgets.svg.Svg``) e só exibido pelo renderizador comum
+(``helpers.widgets.svg.SvgWidget``); o estado final fica no notebook, e a exportação estática mostra o
+mesmo desenho sem kernel.
 """
 
 from __future__ import annotations
 
 import math
-import pathlib
 from collections.abc import Iterable
-from html import escape
 
-import anywidget
 import traitlets
 
-__all__ = ["Waterfall", "format_duration", "render_svg", "steps_from_marks"]
+from .svg import PALETTE, Svg, SvgWidget
 
-_STATIC = pathlib.Path(__file__).parent.parent / "static"
+__all__ = ["Waterfall", "format_duration", "render_svg", "steps_from_marks"]
 
 WIDTH = 760
 LABEL = 170  # coluna dos nomes das etapas
 RIGHT = 90  # espaço para a duração escrita depois da barra
 TOP = 46
 ROW = 30
-COLORS = ["#009688", "#f39c12", "#8e44ad", "#2e86c1", "#27ae60", "#c0392b"]
 
 
 def format_duration(seconds: float) -> str:
@@ -53,45 +50,35 @@ def render_svg(title: str, steps: list[dict]) -> str:
     """Desenha a cascata como SVG. Função pura: mesmas entradas, mesmo texto.
 
     Cada etapa é um dicionário com ``name``, ``start`` e ``end`` (segundos, qualquer origem:
-    o eixo começa na etapa que começa primeiro).
+    o eixo começa na etapa que começa primeiro). Cada barra tem o nome da etapa à esquerda e a
+    duração à direita: a cor só enfeita (quem não distingue cores lê tudo igual).
     """
     t0 = min((s["start"] for s in steps), default=0.0)
     total = max((s["end"] for s in steps), default=0.0) - t0
     span = total if total > 0 else 1e-6
     area = WIDTH - LABEL - RIGHT
     height = TOP + ROW * len(steps) + 34
-    out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="curso-waterfall-svg" viewBox="0 0 {WIDTH} {height}" '
-        f'width="{WIDTH}" height="{height}" font-family="sans-serif" font-size="13" role="img" '
-        f'aria-label="{escape(title or "cascata de tempos")}">',
-        f'<rect x="0" y="0" width="{WIDTH}" height="{height}" fill="white"/>',
-    ]
+    svg = Svg(WIDTH, height, label=title or "cascata de tempos", class_="curso-waterfall-svg",
+              font="sans-serif", font_size=13)
     if title:
-        out.append(f'<text x="8" y="16" font-weight="bold">{escape(title)}</text>')
+        svg.text(8, 16, title, font_weight="bold")
     step = _tick_step(span)
     for i in range(int(span / step + 1e-9) + 1):
         x = LABEL + i * step / span * area
-        out.append(
-            f'<line x1="{x:.1f}" y1="{TOP - 8}" x2="{x:.1f}" y2="{height - 30}" stroke="#e3e3e3"/>'
-            f'<text x="{x:.1f}" y="{TOP - 12}" text-anchor="middle" fill="#777" font-size="11">'
-            f"{format_duration(i * step).replace(',0 ', ' ') if i else '0'}</text>"
-        )
+        svg.line(x, TOP - 8, x, height - 30, stroke="#e3e3e3")
+        svg.text(x, TOP - 12, format_duration(i * step).replace(",0 ", " ") if i else "0",
+                 text_anchor="middle", fill="#777", font_size=11)
     for row, s in enumerate(steps):
         y = TOP + ROW * row
         x = LABEL + (s["start"] - t0) / span * area
         width = max(1.5, (s["end"] - s["start"]) / span * area)
         duration = format_duration(s["end"] - s["start"])
-        color = COLORS[row % len(COLORS)]
-        out.append(
-            f'<g class="step"><title>{escape(s["name"])}: {duration}</title>'
-            f'<text x="8" y="{y + 18}">{escape(s["name"])}</text>'
-            f'<rect class="bar" x="{x:.1f}" y="{y + 5}" width="{width:.1f}" height="18" rx="3" fill="{color}"/>'
-            f'<text x="{x + width + 6:.1f}" y="{y + 18}" fill="#333">{duration}</text></g>'
-        )
-    out.append(
-        f'<text x="8" y="{height - 10}" font-weight="bold">total: {format_duration(total)}</text></svg>'
-    )
-    return "".join(out)
+        with svg.group(class_="step", tooltip=f"{s['name']}: {duration}"):
+            svg.text(8, y + 18, s["name"])
+            svg.rect(x, y + 5, width, 18, class_="bar", rx=3, fill=PALETTE[row % len(PALETTE)])
+            svg.text(x + width + 6, y + 18, duration, fill="#333")
+    svg.text(8, height - 10, f"total: {format_duration(total)}", font_weight="bold")
+    return svg.render()
 
 
 def steps_from_marks(start: float, marks: Iterable[tuple[str, float]]) -> list[dict]:
@@ -111,7 +98,7 @@ def _as_step(step) -> dict:
     return {"name": str(name), "start": float(start), "end": float(end)}
 
 
-class Waterfall(anywidget.AnyWidget):
+class Waterfall(SvgWidget):
     """Cascata de tempos: uma barra por etapa. Passe o mouse numa barra para a duração exata.
 
     >>> cascata = Waterfall([("DNS", 0.0, 0.1), ("TCP", 0.1, 0.2)], title="Uma visita")
@@ -119,27 +106,20 @@ class Waterfall(anywidget.AnyWidget):
     0.2
     """
 
-    _esm = _STATIC / "waterfall.js"
-    _css = _STATIC / "waterfall.css"
+    _redraw_on = ("steps", "title")
 
-    title = traitlets.Unicode("").tag(sync=True)
     steps = traitlets.List().tag(sync=True)  # dicionários {"name", "start", "end"}
-    svg = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, steps: Iterable = (), title: str = "", **kw):
-        super().__init__(title=title, steps=[_as_step(s) for s in steps], **kw)
-        self._redraw()
+        super().__init__(title=title, steps=[_as_step(s) for s in steps], css_class="curso-waterfall",
+                         **kw)
 
     @traitlets.validate("steps")
     def _valid_steps(self, proposal):
         return [_as_step(s) for s in proposal["value"]]
 
-    @traitlets.observe("steps", "title")
-    def _on_change(self, _change) -> None:
-        self._redraw()
-
-    def _redraw(self) -> None:
-        self.svg = render_svg(self.title, list(self.steps))
+    def draw(self) -> str:
+        return render_svg(self.title, list(self.steps))
 
     def add(self, name: str, start: float, end: float) -> None:
         """Acrescenta uma etapa (instantes em segundos)."""

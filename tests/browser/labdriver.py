@@ -69,6 +69,12 @@ def diagram_titled(page, title: str):
     return page.locator(".curso-seq").filter(has=page.locator(f'svg[aria-label="{title}"]'))
 
 
+def chart_images(page):
+    """The chart images (PNG outputs, e.g. from ``helpers.widgets.plot``) of the notebook on screen; the
+    lab may keep notebooks from earlier tests open in hidden tabs."""
+    return page.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-RenderedImage img")
+
+
 def _png_size(path: pathlib.Path) -> tuple[int, int]:
     head = path.read_bytes()[:24]
     assert head[:8] == b"\x89PNG\r\n\x1a\n", f"{path} não é PNG"

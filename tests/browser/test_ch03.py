@@ -19,7 +19,7 @@ def test_notebook_03_shows_held_requests_and_the_calculator_reacts(page, run_not
     comp.screenshot(path=str(ARTIFACTS / "ch03-comparacao.png"))
     # clique numa seta segurada mostra os bytes
     comp.locator("g.msg.arrow").first.click()
-    page.wait_for_function("() => [...document.querySelectorAll('.curso-seq-bytes .head')].some(e => e.textContent.includes('espera=30'))")
+    page.wait_for_function("() => [...document.querySelectorAll('.curso-svg-details .head')].some(e => e.textContent.includes('espera=30'))")
     comp.screenshot(path=str(ARTIFACTS / "ch03-comparacao-clique.png"))
     calc = page.locator(".widget-vbox").filter(has_text="exemplos").first
     calc.scroll_into_view_if_needed()

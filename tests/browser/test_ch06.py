@@ -1,18 +1,19 @@
-"""Capítulo 06 no JupyterLab: figuras medidas, barras de progresso cheias e o guia de decisão
+"""Capítulo 06 no JupyterLab: gráficos das medidas (matplotlib), barras de progresso cheias e o guia de decisão
 respondendo a cliques."""
 
 import pytest
-from labdriver import ARTIFACTS, screenshot
+from labdriver import ARTIFACTS, chart_images, screenshot
 
 pytestmark = pytest.mark.browser
 
 
 def test_notebook_06_shows_its_figures_and_the_guide_follows_clicks(page, run_notebook_in_lab):
     run_notebook_in_lab(page, "06-uso-consciente.ipynb", timeout_ms=120_000)
-    figures = page.locator(".widget-html svg")
-    figures.nth(4).wait_for(state="attached", timeout=20_000)
+    figures = chart_images(page)  # os gráficos do matplotlib (PNG)
+    figures.nth(4).wait_for(state="visible", timeout=20_000)
     assert figures.count() == 5
     for i in range(figures.count()):
+        assert figures.nth(i).evaluate("img => img.naturalWidth") >= 600
         figures.nth(i).scroll_into_view_if_needed()
         figures.nth(i).screenshot(path=str(ARTIFACTS / f"ch06-figura-{i}.png"))
     bars = page.locator(".widget-hprogress")

@@ -55,7 +55,7 @@ def test_sequence_diagram_draws_live_and_shows_bytes_on_click(page, run_notebook
     assert page.locator(".widget-slider .widget-readout").first.inner_text().strip() == "3"
 
     # clicar numa seta mostra os bytes daquela mensagem
-    panel = diagram.locator(".curso-seq-bytes")
+    panel = diagram.locator(".curso-svg-details")
     assert panel.locator("pre.hex").count() == 0
     arrows.nth(1).click()
     hex_dump = panel.locator("pre.hex")
