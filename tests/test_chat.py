@@ -271,7 +271,7 @@ async def test_an_oversized_message_closes_that_connection_with_1009_only(chat):
 
 async def test_invalid_utf8_in_a_text_frame_closes_with_1007_only(chat):
     ana, _, _ = await join(chat.url, "Ana")
-    raw = await RawWebSocket.connect(chat.port, path="/ws")
+    raw = await RawWebSocket.connect(chat.port, path=chat.ws_path)
     await raw.send(Frame.text(json.dumps({"action": "join", "nick": "Cru"}), mask=SAMPLE_MASK))
     assert json.loads((await raw.recv()).payload)["type"] == "welcome"
     await recv(ana)  # presença do Cru

@@ -140,7 +140,7 @@ async def chat_outcomes(guard: bool):
         port = (await reg.start("guarded", guarded_server(
             chat.handler, policy, app_process_request=chat.process_request, logger=QUIET))).port
     try:
-        return {name: await attack(port, "/ws") for name, attack in ATTACKS.items()}, port
+        return {name: await attack(port, chat.ws_path) for name, attack in ATTACKS.items()}, port
     finally:
         await reg.stop_all()
 
@@ -169,9 +169,9 @@ async def test_the_guarded_chat_still_chats_and_serves_its_page(reg):
         chat.handler, hardened(tokens=None, schema=None, origins=None),
         app_process_request=chat.process_request, logger=QUIET))
     if page.exists():  # (a página do capítulo 05; o teste do chat em si não depende dela)
-        async with aiohttp.ClientSession() as s, s.get(f"http://127.0.0.1:{guarded.port}/") as r:
+        async with aiohttp.ClientSession() as s, s.get(f"http://127.0.0.1:{guarded.port}{chat.prefix}") as r:
             assert r.status == 200 and "html" in r.headers["Content-Type"]
-    async with connect(f"ws://127.0.0.1:{guarded.port}/ws", origin="http://127.0.0.1:8888") as ws:
+    async with connect(f"ws://127.0.0.1:{guarded.port}{chat.ws_path}", origin="http://127.0.0.1:8888") as ws:
         await ws.send(json.dumps({"action": "join", "nick": "Ana"}))
         await ws.send(json.dumps({"action": "send", "text": "oi"}))
         types = [json.loads(await ws.recv())["type"] for _ in range(3)]

@@ -7,7 +7,10 @@ remover no ``finally``) e ``ChatServer.route`` (uma ação por ``action``). As r
 protocolo ficam em ``helpers.chat.protocol``; o banco, em ``helpers.chat.store``.
 
 Um servidor, uma porta: ``GET /`` entrega a página do chat (``static/chat.html``), ``/ws`` faz
-o upgrade para WebSocket. Tudo que o servidor manda passa por ``push``, que usa o ``broadcast`` do
+o upgrade para WebSocket. No notebook, os dois ficam atrás de um segredo no caminho
+(``/SEGREDO/`` e ``/SEGREDO/ws``, ver ``helpers.core.links``): num JupyterHub compartilhado, o kernel
+de outro usuário alcança o mesmo ``127.0.0.1``, mas não conhece o segredo do link. Tudo que o
+servidor manda passa por ``push``, que usa o ``broadcast`` do
 ``websockets``: escreve na hora, sem ``await``, na ordem das chamadas. Por isso quem entra recebe
 o histórico antes de qualquer mensagem nova, sem buraco nem repetição.
 
@@ -55,6 +58,7 @@ from .protocol import (
     welcome_event,
 )
 from .store import ChatStore
+from ..core.links import new_secret, strip_secret
 
 __all__ = ["DEFAULT_PORT", "ChatServer", "Settings", "build_parser", "configure", "main", "push"]
 
@@ -84,13 +88,16 @@ class ChatServer:
     ``token``: se dado, o ``join`` precisa trazê-lo (modo sala de aula). ``origins``: origens
     aceitas além da mesma origem (ver ``protocol.origin_allowed``). ``on_store``: função
     chamada com cada mensagem guardada (o notebook desenha o INSERT no diagrama).
+    ``secret``: o segredo do caminho (``True``: gera um; ``False``: sem segredo, como na linha
+    de comando). ``chat.url``, ``chat.page_url`` e ``chat.path`` já o incluem.
     """
 
     def __init__(self, path: str | pathlib.Path = ":memory:", *, host: str = LOOPBACK, port: int = 0,
                  token: str | None = None, origins: Iterable[str] = (), max_size: int = MAX_SIZE,
                  on_store: Callable[[dict], None] | None = None, logger: logging.Logger | None = None,
-                 **serve_kwargs):
+                 secret: str | bool = True, **serve_kwargs):
         self.path, self.token, self.origins = path, token, frozenset(origins)
+        self.secret = new_secret() if secret is True else (secret or None)
         self.on_store = on_store
         self.online: dict[ServerConnection, str] = {}  # conexão → apelido, de quem entrou
         self.clients: dict[ServerConnection, str] = {}  # conexão → id do cliente (para reenvios)
@@ -168,7 +175,10 @@ class ChatServer:
 
     def process_request(self, conn: ServerConnection, request):
         """Antes do handshake: serve a página em ``/``; em ``/ws``, confere o ``Origin``."""
-        path = urlsplit(request.path).path
+        path = strip_secret(urlsplit(request.path).path, self.secret)
+        if path is None:
+            return conn.respond(403, "Proibido: falta o segredo do link. Abra o link que o notebook "
+                                     "mostrou (chat.page_url).\n")
         if path in PAGES:
             name, content_type = PAGES[path]
             body = (_STATIC / name).read_text(encoding="utf-8")
@@ -214,13 +224,22 @@ class ChatServer:
         return self.server.host
 
     @property
+    def prefix(self) -> str:
+        """O começo de todo caminho deste servidor: ``/SEGREDO/`` (ou ``/``, sem segredo)."""
+        return f"/{self.secret}/" if self.secret else "/"
+
+    @property
+    def ws_path(self) -> str:
+        return f"{self.prefix}ws"
+
+    @property
     def url(self) -> str:
-        """A URL do WebSocket (``ws://127.0.0.1:PORTA/ws``)."""
-        return f"ws://{self.host}:{self.port}/ws"
+        """A URL do WebSocket (``ws://127.0.0.1:PORTA/SEGREDO/ws``)."""
+        return f"ws://{self.host}:{self.port}{self.ws_path}"
 
     @property
     def page_url(self) -> str:
-        return f"http://{self.host}:{self.port}/"
+        return f"http://{self.host}:{self.port}{self.prefix}"
 
     def __repr__(self) -> str:
         return f"ChatServer({str(self.path)!r}, porta {self.port}, {len(self.online)} na sala)"
@@ -327,7 +346,7 @@ def _lan_address() -> str:
 async def serve(settings: Settings, ready: Callable[[ChatServer], None] | None = None) -> None:
     """Roda o chat até Ctrl+C (ou SIGTERM). Só para a linha de comando, nunca num notebook."""
     chat = ChatServer(settings.data / "chat.sqlite3", host=settings.host, port=settings.port,
-                      token=settings.token, origins=settings.origins)
+                      token=settings.token, origins=settings.origins, secret=False)
     await chat.start()
     stop = asyncio.get_running_loop().create_future()
     if sys.platform != "win32":

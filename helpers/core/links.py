@@ -13,6 +13,11 @@ Introduzido no notebook 00; usado sempre que um capítulo serve uma página (cha
   recusado, mas se outro programa escutar em ``[::1]:PORTA`` a página dele aparece no lugar da
   nossa (medido em ``tests/test_links.py``). ``127.0.0.1`` está na lista de hosts permitidos
   do jupyter-server-proxy por padrão (``ServerProxy.host_allowlist``).
+* Num hub compartilhado (spawner local, The Littlest JupyterHub) todos os usuários dividem o
+  mesmo ``127.0.0.1``: o kernel do Bruno alcança a porta do kernel da Ana sem passar pelo hub.
+  Por isso os servidores do curso que o navegador abre (o chat do capítulo 05) escutam atrás de
+  um segredo no caminho (``/SEGREDO/``, ``new_secret``): o link que o notebook mostra o leva, e
+  quem tenta a porta sem ele recebe 403 (``tests/test_isolamento.py``).
 * ``CURSO_PROXY_PREFIX`` força o modo proxy com outro prefixo (por exemplo ``/`` num
   ``jupyter lab`` local com o proxy), e ``CURSO_PROXY_PREFIX=`` vazio força o modo local.
 """
@@ -20,10 +25,11 @@ Introduzido no notebook 00; usado sempre que um capítulo serve uma página (cha
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 from html import escape
 
-__all__ = ["Link", "proxy_prefix", "url_for_port"]
+__all__ = ["Link", "new_secret", "proxy_prefix", "strip_secret", "url_for_port"]
 
 LOOPBACK = "127.0.0.1"  # onde os servidores do curso escutam (ver helpers.core.lifecycle)
 
@@ -55,6 +61,25 @@ def url_for_port(port: int, path: str = "/", environ: dict[str, str] | None = No
     if prefix is None:
         return f"http://{LOOPBACK}:{port}{path}"
     return f"{prefix}proxy/{LOOPBACK}:{port}{path}"
+
+
+def new_secret() -> str:
+    """Um segredo novo para o caminho de um servidor (128 bits, seguro numa URL)."""
+    return secrets.token_urlsafe(16)
+
+
+def strip_secret(path: str, secret: str | None) -> str | None:
+    """O caminho sem o prefixo ``/SEGREDO``, ou ``None`` se o segredo não está lá.
+
+    >>> strip_secret("/abc/ws", "abc"), strip_secret("/ws", "abc"), strip_secret("/ws", None)
+    ('/ws', None, '/ws')
+    """
+    if secret is None:
+        return path
+    head, sep, rest = path.removeprefix("/").partition("/")
+    if not sep or not secrets.compare_digest(head.encode(), secret.encode()):
+        return None
+    return "/" + rest
 
 
 @dataclass(frozen=True)
