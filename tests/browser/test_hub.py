@@ -38,7 +38,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -51,8 +51,11 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]  # guarda; o normal
 
 PROXY_CMD = os.environ.get("CURSO_CHP", "configurable-http-proxy")
 COURSE_DIRS = ("notebooks", "images", "docs")
-SPAWN_FAILED = re.compile(r"Unhandled error starting|Failed to start|failed to start|"
-                          r"exited with status|Error starting|Traceback")
+# O que aparece no log do hub quando o servidor de um usuário não sobe (o hub e os servidores
+# escrevem no mesmo log): erro do hub, traceback do Python, erro de linha de comando ou um
+# [C]rítico do Jupyter. Além disso, wait_ready vê o processo do servidor sumir.
+SPAWN_FAILED = re.compile(r"Unhandled error starting|Failed to start|failed to start|Error starting|"
+                          r"exited with status|Traceback|^[\w-]+: error: |^\[C (?!.*Received signal)", re.M)
 NOTEBOOK = "chat-no-hub.ipynb"
 LINK_RE = re.compile(r"^/user/ana/proxy/127\.0\.0\.1:(\d+)/([A-Za-z0-9_-]{22})/$")
 
@@ -88,7 +91,7 @@ c.JupyterHub.db_url = "sqlite:///" + {tmp!r} + "/hub.sqlite"
 c.JupyterHub.cookie_secret_file = {tmp!r} + "/cookie_secret"
 c.JupyterHub.authenticator_class = "dummy"
 c.Authenticator.allow_all = True
-c.Authenticator.allowed_users = {{"ana", "bruno"}}
+c.Authenticator.allowed_users = {{"ana", "bruno", "carla"}}
 c.JupyterHub.spawner_class = "simple"
 c.SimpleLocalProcessSpawner.home_dir_template = {tmp!r} + "/home/{{username}}"
 c.Spawner.cmd = [{singleuser!r}]
@@ -98,6 +101,14 @@ c.Spawner.ip = "127.0.0.1"
 c.Spawner.start_timeout = 40
 c.Spawner.http_timeout = 40
 c.Spawner.environment = {{"JUPYTER_CONFIG_PATH": {jupyter_config!r}}}
+
+
+def servidor_da_carla_quebrado(spawner):  # para provar que um spawn que falha derruba o teste já
+    if spawner.user.name == "carla":
+        spawner.args = [*spawner.args, "--opcao-que-nao-existe"]
+
+
+c.Spawner.pre_spawn_hook = servidor_da_carla_quebrado
 c.JupyterHub.tornado_settings = {{"slow_spawn_timeout": 0}}  # POST .../server responde na hora
 c.JupyterHub.services = [{{"name": "teste", "api_token": {token!r}}}]
 c.JupyterHub.load_roles = [{{"name": "teste", "services": ["teste"],
@@ -135,6 +146,7 @@ class Hub:
     log_path: Path
     home: Path
     started_in: float
+    spawn_requested: dict[str, float] = field(default_factory=dict)
 
     def log(self) -> str:
         return self.log_path.read_text("utf-8", "replace")
@@ -152,13 +164,25 @@ class Hub:
     def fail(self, why: str):
         pytest.fail(f"{why}\n--- log do hub (fim) ---\n{self.log()[-6000:]}", pytrace=False)
 
-    def spawn(self, user: str, timeout: float = 45) -> float:
-        """Inicia o servidor de ``user`` e espera ficar pronto; falha na hora se o spawn falhar."""
-        t0 = time.monotonic()
+    def request_spawn(self, user: str) -> None:
+        """Pede ao hub o servidor de ``user`` (a resposta vem na hora; ele sobe em paralelo)."""
         status, body = self.api("POST", f"users/{user}/server")
         if status not in (201, 202):
             self.fail(f"o hub recusou o spawn de {user}: HTTP {status} {body}")
+        self.spawn_requested[user] = time.monotonic()
+
+    def wait_ready(self, user: str, timeout: float = 45) -> float:
+        """Espera o servidor de ``user`` ficar pronto; falha na hora, com o log, se o spawn falhar.
+
+        Devolve quantos segundos o spawn levou."""
+        if user not in self.spawn_requested:
+            self.request_spawn(user)
+        t0, seen = self.spawn_requested[user], False
         while time.monotonic() - t0 < timeout:
+            alive = f"servidor {user}" in self.processes()
+            if seen and not alive:
+                self.fail(f"o spawn de {user} falhou: o processo do servidor terminou")
+            seen = seen or alive
             if self.proc.poll() is not None:
                 self.fail(f"o hub terminou (código {self.proc.returncode}) durante o spawn de {user}")
             if SPAWN_FAILED.search(self.log()):
@@ -243,6 +267,7 @@ def hub(tmp_path_factory, chromium) -> Hub:
             time.sleep(0.1)
         hub.started_in = time.monotonic() - t0
         print(f"\n[hub] JupyterHub + proxy no ar em {hub.started_in:.1f} s")
+        hub.request_spawn("ana")  # sobe enquanto o Chromium abre
         yield hub
     finally:
         _stop(proc)
@@ -285,7 +310,7 @@ _WS_FROM_PAGE = """(url) => new Promise((resolve) => {
 
 def test_the_chat_runs_through_a_real_hub_and_other_users_are_refused(hub, browser):
     t_test = time.monotonic()
-    spawn_s = hub.spawn("ana")
+    spawn_s = hub.wait_ready("ana")
     print(f"[hub] servidor da Ana pronto em {spawn_s:.1f} s")
     procs = hub.processes()
     idle_server = _mib(procs["servidor ana"])
@@ -343,7 +368,9 @@ def test_the_chat_runs_through_a_real_hub_and_other_users_are_refused(hub, brows
         screenshot(page, "hub-bruno-recusado", min_bytes=5_000)
         page.goto(f"{hub.url}/hub/home", wait_until="domcontentloaded")
         ws_url = f"ws://127.0.0.1:{hub.url.rsplit(':', 1)[1]}{href}ws"
-        assert page.evaluate(_WS_FROM_PAGE, ws_url) != "aberto", "o WebSocket do Bruno entrou"
+        ws_result = page.evaluate(_WS_FROM_PAGE, ws_url)
+        assert ws_result != "aberto", "o WebSocket do Bruno entrou no chat da Ana"
+        print(f"[hub] Bruno: HTTP {response.status} no link da Ana; WebSocket: {ws_result}")
     finally:
         bruno.close()
 
@@ -353,3 +380,15 @@ def test_the_chat_runs_through_a_real_hub_and_other_users_are_refused(hub, brows
     print(f"[hub] RSS do servidor da Ana sem kernel: {idle_server:.0f} MiB")
     for name, mib in sorted(rss.items()):
         print(f"[hub] RSS {name}: {mib:.0f} MiB")
+
+
+def test_a_failed_spawn_fails_the_test_at_once_with_the_hub_log(hub):
+    """O servidor da Carla não sobe (opção inválida): o teste falha em segundos, não em 60 s."""
+    t0 = time.monotonic()
+    with pytest.raises(pytest.fail.Exception) as failure:
+        hub.wait_ready("carla", timeout=40)
+    took = time.monotonic() - t0
+    print(f"[hub] spawn quebrado detectado em {took:.1f} s")
+    assert "o spawn de carla falhou" in str(failure.value)
+    assert "opcao-que-nao-existe" in str(failure.value)  # o log do hub vem junto
+    assert took < 30
