@@ -2,7 +2,7 @@
 
 Com spawners locais (e no The Littlest JupyterHub) todos os usuários dividem o mesmo
 ``127.0.0.1``: o kernel do Bruno abre ``127.0.0.1:PORTA`` da Ana sem passar pelo hub. O chat
-que o notebook inicia só atende quem traz o segredo do link (``/SEGREDO/``, helpers.links).
+que o notebook inicia só atende quem traz o segredo do link (``/SEGREDO/``, helpers.core.links).
 
 O "kernel do Bruno" aqui é outro processo; como root, ele roda como o usuário ``nobody``
 (outro usuário de verdade, como no hub). Ele tenta a página e o WebSocket sem o segredo, com um
@@ -22,7 +22,7 @@ import sys
 import pytest
 
 from helpers.chat import ChatServer
-from helpers.links import strip_secret, url_for_port
+from helpers.core.links import strip_secret, url_for_port
 
 STRANGER = r'''
 import asyncio, json, sys, urllib.error, urllib.request

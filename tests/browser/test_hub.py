@@ -62,9 +62,8 @@ LINK_RE = re.compile(r"^/user/ana/proxy/127\.0\.0\.1:(\d+)/([A-Za-z0-9_-]{22})/$
 CELLS = [
     '''\
 from helpers import HttpDecoder, Link, SequenceDiagram, Tap, registry
-from helpers.chat import ChatServer
-from helpers.chatwidget import ChatClient, frame_label
-from helpers.wsdecode import WsDecoder
+from helpers.chat import ChatClient, ChatServer, frame_label
+from helpers.traffic import WsDecoder
 
 chat = await registry.start("chat", ChatServer())
 tap = await registry.start("tap", Tap(chat.port, decoder=lambda c: HttpDecoder(c, upgrade=WsDecoder)))
