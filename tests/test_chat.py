@@ -69,7 +69,7 @@ async def test_joining_gets_a_welcome_with_who_is_online_and_the_others_see_it(c
     assert history == {"type": "history", "messages": [], "more": False}
     bruno, welcome, _ = await join(chat.url, "Bruno")
     assert welcome["online"] == ["Ana", "Bruno"]
-    assert await recv(ana) == {"type": "presence", "online": ["Ana", "Bruno"], "joined": "Bruno"}
+    assert await recv(ana) == {"type": "presence", "joined": "Bruno", "count": 2}
     await ana.close()
     await bruno.close()
 
@@ -122,7 +122,7 @@ async def test_leave_closes_with_1000_and_the_others_see_who_left(chat):
     bruno, _, _ = await join(chat.url, "Bruno")
     await recv(ana)
     await bruno.send(json.dumps({"action": "leave"}))
-    assert await recv(ana) == {"type": "presence", "online": ["Ana"], "left": "Bruno"}
+    assert await recv(ana) == {"type": "presence", "left": "Bruno", "count": 1}
     with pytest.raises(ConnectionClosed):
         await asyncio.wait_for(bruno.recv(), TIMEOUT)
     assert bruno.close_code == 1000
@@ -135,7 +135,7 @@ async def test_a_client_that_vanishes_is_unregistered_anyway(chat):
     bruno, _, _ = await join(chat.url, "Bruno")
     await recv(ana)
     bruno.transport.abort()  # sem CLOSE: o TCP some
-    assert await recv(ana) == {"type": "presence", "online": ["Ana"], "left": "Bruno"}
+    assert await recv(ana) == {"type": "presence", "left": "Bruno", "count": 1}
     await say(ana, "ainda aqui")
     assert (await recv(ana))["text"] == "ainda aqui"
     await ana.close()
@@ -262,7 +262,7 @@ async def test_an_oversized_message_closes_that_connection_with_1009_only(chat):
     with pytest.raises(ConnectionClosed):
         await asyncio.wait_for(bruno.recv(), TIMEOUT)
     assert bruno.close_code == 1009
-    assert await recv(ana) == {"type": "presence", "online": ["Ana"], "left": "Bruno"}
+    assert await recv(ana) == {"type": "presence", "left": "Bruno", "count": 1}
     assert len(chat.store) == 0
     await say(ana, "sigo aqui")
     assert (await recv(ana))["text"] == "sigo aqui"

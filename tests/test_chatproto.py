@@ -153,11 +153,11 @@ def test_every_request_the_client_builds_is_one_the_server_accepts():
 def test_every_event_the_server_builds_is_one_the_client_reads():
     msg_ = {"id": 1, "ts": "2025-03-14T15:09:26.535Z", "nick": "Ana", "text": "Oi"}
     built = [welcome_event("Ana", ["Ana"], 0), *history_pages([msg_]), message_event(msg_),
-             presence_event(["Ana"], joined="Ana"), typing_event("Ana"), ack_event(7, 1),
+             presence_event(1, joined="Ana"), typing_event("Ana"), ack_event(7, 1),
              error_event("não", "send")]
     assert [parse_event(encode(e))["type"] for e in built] == list(EVENTS)
     assert message_event(msg_) == {"type": "message", **msg_}
-    assert presence_event([], left="Bia") == {"type": "presence", "online": [], "left": "Bia"}
+    assert presence_event(0, left="Bia") == {"type": "presence", "count": 0, "left": "Bia"}
     assert ack_event(7, 42) == {"type": "ack", "seq": 7, "id": 42}
 
 
@@ -171,7 +171,7 @@ def test_labels_for_the_diagram_cover_both_directions():
     assert label(send_request("Oi, turma!")) == 'send "Oi, turma!"'
     assert label(join_request("Ana")) == "join Ana"
     assert label(message_event({"id": 3, "nick": "Ana", "text": "Oi"})) == 'message #3 Ana: "Oi"'
-    assert label(presence_event(["Ana"], left="Bia")) == "presence −Bia"
+    assert label(presence_event(1, left="Bia")) == "presence −Bia"
     assert label(history_pages([])[0]) == "history (0)"
     assert label(ack_event(1, 2)) == "ack"
     assert label({"outra": "coisa"}) is None

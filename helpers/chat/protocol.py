@@ -23,7 +23,7 @@ Servidor → cliente (o campo ``type`` diz o que é)::
     {"type": "welcome", "nick": "Ana", "online": ["Ana", "Bruno"], "last_id": 41}
     {"type": "history", "messages": [...], "more": false}
     {"type": "message", "id": 42, "ts": "2025-03-14T15:09:26.535Z", "nick": "Ana", "text": "Oi!"}
-    {"type": "presence", "online": ["Ana", "Bruno"], "joined": "Ana"}   (ou "left")
+    {"type": "presence", "joined": "Ana", "count": 2}   (ou "left"; a lista só no welcome)
     {"type": "typing", "nick": "Ana"}
     {"type": "ack", "seq": 7, "id": 42}          (só para quem entrou com "client" e mandou "seq")
     {"type": "error", "error": "explicação em português", "action": "send"}
@@ -34,6 +34,7 @@ A regra do ``Origin`` (``origin_allowed``) também mora aqui, por ser uma funç�
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass, fields
 from urllib.parse import urlsplit
 
@@ -44,6 +45,7 @@ __all__ = [
     "ACTIONS",
     "EVENTS",
     "LIMITS",
+    "MAX_ID",
     "MAX_LIMIT",
     "MAX_NICK",
     "MAX_SIZE",
@@ -79,6 +81,7 @@ MAX_TEXT = 500  # caracteres por mensagem (o mesmo limite da API HTTP do capítu
 MAX_NICK = 40  # caracteres num apelido
 MAX_LIMIT = 500  # mensagens por pedido de histórico
 PAGE = 200  # mensagens por frame de histórico (200 × ~2 KB cabe no 1 MiB padrão do cliente)
+MAX_ID = 2**63 - 1  # o maior inteiro do SQLite (ids, since, seq): acima disso é erro do cliente
 MAX_SIZE = 8 * 1024  # bytes por mensagem recebida; acima disso o websockets fecha com 1009
 TYPING_EVERY = 1.5  # segundos: um cliente manda no máximo um "typing" a cada TYPING_EVERY
 TYPING_SHOWN = 2.0  # segundos que "fulano está digitando…" fica na tela
@@ -136,16 +139,26 @@ def _text_field(data: dict, name: str, action: str, maximum: int, what: str) -> 
 
 
 def _int_field(data: dict, name: str, action: str, default: int | None, minimum: int = 0,
-               maximum: int | None = None) -> int | None:
+               maximum: int = MAX_ID) -> int | None:
     value = data.get(name)
     if value is None:
         return default
     ok = isinstance(value, int) and not isinstance(value, bool) and value >= minimum
-    if not ok or (maximum is not None and value > maximum):
-        limits = f"entre {minimum} e {maximum}" if maximum is not None else f"≥ {minimum}"
+    if not ok or value > maximum:
+        limits = f"entre {minimum} e {maximum}"
         raise BadMessage(f'O campo "{name}" deve ser um número inteiro {limits}, mas veio '
                          f"{_shown(value)}.", action)
     return value
+
+
+def _nick(nick: str) -> str:
+    """Apelido sem caracteres de controle (NUL, BEL...) nem de formatação invisível (como o
+    U+202E, que inverte o sentido do texto e faz "Ana\u202eavon" aparecer como outro nome)."""
+    bad = [c for c in nick if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp")]
+    if bad:
+        raise BadMessage(f"O apelido não pode ter caracteres de controle nem invisíveis (veio "
+                         f"U+{ord(bad[0]):04X}); use letras, números e sinais comuns.", "join")
+    return nick
 
 
 def _optional_str(data: dict, name: str, action: str, maximum: int = 100) -> str | None:
@@ -161,6 +174,9 @@ def parse(raw: str | bytes) -> Request:
         raise BadMessage(f"Mensagens binárias não são aceitas: envie texto JSON, como {_EXAMPLE}.")
     try:
         data = json.loads(raw)
+    except RecursionError:  # [[[[…]]]] com milhares de níveis: o leitor de JSON desiste
+        raise BadMessage("A mensagem tem níveis demais (colchetes ou chaves dentro de outros); "
+                         f"envie um objeto simples, como {_EXAMPLE}.") from None
     except ValueError:
         raise BadMessage(f"Não entendi: a mensagem não é JSON válido. Envie algo como {_EXAMPLE}.") from None
     if not isinstance(data, dict):
@@ -173,7 +189,7 @@ def parse(raw: str | bytes) -> Request:
     if action == "join":
         return Request(
             action,
-            nick=_text_field(data, "nick", action, MAX_NICK, "o seu apelido").strip(),
+            nick=_nick(_text_field(data, "nick", action, MAX_NICK, "o seu apelido").strip()),
             since=_int_field(data, "since", action, None),
             token=_optional_str(data, "token", action),
             client=_optional_str(data, "client", action, 64),
@@ -238,9 +254,14 @@ def history_pages(messages: list[dict], page: int = PAGE) -> list[dict]:
             for i, chunk in enumerate(chunks)]
 
 
-def presence_event(online: list[str], *, joined: str | None = None, left: str | None = None) -> dict:
-    """Quem está na sala agora, e quem acabou de entrar (``joined``) ou sair (``left``)."""
-    event = {"type": "presence", "online": online}
+def presence_event(count: int, *, joined: str | None = None, left: str | None = None) -> dict:
+    """Quem acabou de entrar (``joined``) ou sair (``left``), e quantos estão na sala agora.
+
+    Só a diferença: a lista inteira vai uma vez, no ``welcome``; daí em diante cada cliente
+    acompanha as entradas e saídas. (Mandar a lista toda a cada entrada custa O(n²): com 500
+    alunos entrando, 285 MB só de presença.)
+    """
+    event = {"type": "presence", "count": count}
     if joined is not None:
         event["joined"] = joined
     if left is not None:

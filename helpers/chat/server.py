@@ -31,6 +31,8 @@ import secrets
 import signal
 import socket
 import sys
+import time
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from html import escape
@@ -41,6 +43,7 @@ from websockets.exceptions import ConnectionClosedError
 
 from ..core.cli import ArgumentParser, RawHelpFormatter
 from ..core.lifecycle import LOOPBACK, WebSocketServer
+from .guards import Limits, TokenBucket, host_allowed
 from .protocol import (
     LIMITS,
     MAX_SIZE,
@@ -68,9 +71,19 @@ PAGES = {  # o que o servidor entrega por HTTP comum (caminho → arquivo, tipo)
     "/": ("chat.html", "text/html; charset=utf-8"),
     "/chat.js": ("chat.js", "text/javascript; charset=utf-8"),
     "/chat.css": ("chat.css", "text/css; charset=utf-8"),
+    "/favicon.svg": ("favicon.svg", "image/svg+xml"),
+    "/favicon.ico": ("favicon.svg", "image/svg+xml"),
 }
-# A página só carrega o que vem dela mesma e só abre conexões para a mesma origem.
-CSP = "default-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'"
+# A página só carrega o que vem dela mesma, só abre conexões para a mesma origem e não pode ser
+# posta dentro de um <iframe> de outro site (frame-ancestors: contra clickjacking).
+CSP = ("default-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; "
+       "frame-ancestors 'none'")
+# Apelidos que, no modo sala de aula, só quem tem o token do instrutor pode usar.
+RESERVED = frozenset({"professor", "professora", "instrutor", "instrutora", "prof"})
+# O jupyter-server-proxy (JupyterHub/Binder) repassa o Host do hub e acrescenta este header; uma
+# página no navegador não consegue pôr headers próprios num handshake de WebSocket.
+PROXY_HEADER = "X-Forwarded-Context"
+SLOW = (1013, "mensagens acumuladas demais: reconecte com since")  # 1013: tente de novo mais tarde
 
 
 def push(connections: Iterable[ServerConnection], event: dict) -> None:
@@ -85,23 +98,42 @@ def push(connections: Iterable[ServerConnection], event: dict) -> None:
 class ChatServer:
     """O chat como recurso do registro: ``await registry.start("chat", ChatServer("dados/chat.sqlite3"))``.
 
-    ``token``: se dado, o ``join`` precisa trazê-lo (modo sala de aula). ``origins``: origens
-    aceitas além da mesma origem (ver ``protocol.origin_allowed``). ``on_store``: função
-    chamada com cada mensagem guardada (o notebook desenha o INSERT no diagrama).
-    ``secret``: o segredo do caminho (``True``: gera um; ``False``: sem segredo, como na linha
-    de comando). ``chat.url``, ``chat.page_url`` e ``chat.path`` já o incluem.
+    ``token``: se dado, o ``join`` precisa trazê-lo (modo sala de aula). ``instructor_token``: o
+    token de quem dá a aula, o único que pode usar os apelidos reservados (``RESERVED``).
+    ``origins``: origens aceitas além da mesma origem (ver ``protocol.origin_allowed``).
+    ``limits``: as guardas de cada conexão (``guards.Limits``); ``clock``: o relógio dos baldes de
+    fichas (os testes injetam um). ``on_store``: função chamada com cada mensagem guardada (o
+    notebook desenha o INSERT no diagrama). ``secret``: o segredo do caminho (``True``: gera um;
+    ``False``: sem segredo, como na linha de comando); ``chat.url``, ``chat.page_url`` e
+    ``chat.path`` já o incluem.
+
+    As guardas (issue 13, capítulo 06): fila de saída limitada por conexão (quem não lê é
+    fechado com 1013 e volta com ``since``), limite de taxa (balde de fichas), ``Host`` só do
+    loopback (contra *DNS rebinding*; por outro ``Host``, como pelo jupyter-server-proxy, o
+    ``join`` precisa da chave ``key``), apelidos únicos e sem caracteres de controle, e no modo
+    sala de aula: tentativas de token limitadas por endereço e prazo para mandar o ``join``.
     """
 
     def __init__(self, path: str | pathlib.Path = ":memory:", *, host: str = LOOPBACK, port: int = 0,
-                 token: str | None = None, origins: Iterable[str] = (), max_size: int = MAX_SIZE,
+                 token: str | None = None, instructor_token: str | None = None, origins: Iterable[str] = (),
+                 max_size: int = MAX_SIZE, limits: Limits = Limits(), clock: Callable[[], float] = time.monotonic,
                  on_store: Callable[[dict], None] | None = None, logger: logging.Logger | None = None,
                  secret: str | bool = True, **serve_kwargs):
         self.path, self.token, self.origins = path, token, frozenset(origins)
         self.secret = new_secret() if secret is True else (secret or None)
+        self.instructor_token, self.limits, self.clock = instructor_token, limits, clock
+        self.key = token or secrets.token_urlsafe(16)  # a chave de quem chega por outro Host
         self.on_store = on_store
         self.online: dict[ServerConnection, str] = {}  # conexão → apelido, de quem entrou
         self.clients: dict[ServerConnection, str] = {}  # conexão → id do cliente (para reenvios)
+        self.buckets: dict[ServerConnection, TokenBucket] = {}  # conexão → balde de fichas
+        self.dropped: weakref.WeakSet[ServerConnection] = weakref.WeakSet()  # sendo fechadas
+        self.foreign: weakref.WeakSet[ServerConnection] = weakref.WeakSet()  # chegaram com um Host fora do loopback
+        self.token_tries: dict[str, TokenBucket] = {}  # endereço → tentativas de token
+        self.counters = {"lentos": 0, "limitados": 0, "tokens errados": 0, "sem join": 0, "hosts recusados": 0}
         self.store: ChatStore | None = None
+        self._closing: set[asyncio.Task] = set()
+        serve_kwargs.setdefault("close_timeout", 5)
         self.server = WebSocketServer(self.handler, host, port, max_size=max_size,
                                       process_request=self.process_request,
                                       logger=logger or logging.getLogger("curso.chat"), **serve_kwargs)
@@ -109,18 +141,26 @@ class ChatServer:
     # --- a lição: uma conexão do começo ao fim ------------------------------------------------
 
     async def handler(self, ws: ServerConnection) -> None:
+        deadline = self.join_deadline(ws)
         try:
             async for raw in ws:                                # cada mensagem do cliente
+                if ws in self.dropped:                          # fechando (uma guarda): lê e descarta
+                    continue
                 try:
                     await self.route(ws, parse(raw))
                 except BadMessage as problem:                   # só quem errou fica sabendo
-                    push([ws], error_event(str(problem), problem.action))
+                    self.push([ws], error_event(str(problem), problem.action))
         except ConnectionClosedError:
             pass                                                # caiu sem o CLOSE, ou quebrou o protocolo
         finally:
+            if deadline is not None:
+                deadline.cancel()
             self.unregister(ws)                                 # aconteça o que acontecer
+            self.buckets.pop(ws, None)
+            self.foreign.discard(ws)
 
     async def route(self, ws: ServerConnection, req: Request) -> None:
+        self.check_rate(ws, req)
         if req.action == "join":
             return await self.join(ws, req)
         nick = self.online.get(ws)
@@ -132,15 +172,15 @@ class ChatServer:
             if msg is not None:                                     # (None: reenvio de algo já guardado)
                 if self.on_store:
                     self.on_store(msg)
-                push(self.online, message_event(msg))               # 2. empurra para todos
+                self.push(self.online, message_event(msg))          # 2. empurra para todos
             if client and req.seq:  # quem numera as mensagens ganha um recibo (e pode reenviar sem medo)
                 stored = msg or self.store.find(client, req.seq)
-                push([ws], ack_event(req.seq, stored["id"]))
+                self.push([ws], ack_event(req.seq, stored["id"]))
         elif req.action == "history":
             for page in history_pages(self.store.since(req.since, req.limit)):
-                push([ws], page)
+                self.push([ws], page)
         elif req.action == "typing":
-            push([c for c in self.online if c is not ws], typing_event(nick))
+            self.push([c for c in self.online if c is not ws], typing_event(nick))
         elif req.action == "leave":
             self.unregister(ws)
             await ws.close(1000, "até logo")
@@ -148,33 +188,120 @@ class ChatServer:
     async def join(self, ws: ServerConnection, req: Request) -> None:
         if ws in self.online:
             raise BadMessage(f"Você já entrou como {self.online[ws]!r}.", "join")
-        if self.token is not None and not hmac.compare_digest(
-                (req.token or "").encode(), self.token.encode()):
-            push([ws], error_event("Token inválido ou ausente: peça o token a quem abriu a sala.", "join"))
+        refusal = self.check_token(ws, req)
+        if refusal is not None:
+            self.push([ws], error_event(refusal, "join"))
             await ws.close(1008, "token inválido")  # 1008: violação de política
             return
+        self.check_nick(ws, req)
         self.online[ws] = req.nick                              # registrar
         if req.client:
             self.clients[ws] = req.client
         missed = self.store.recent() if req.since is None else self.store.since(req.since)
-        push([ws], welcome_event(req.nick, self.nicks(), self.store.last_id))
+        self.push([ws], welcome_event(req.nick, self.nicks(), self.store.last_id))
         for page in history_pages(missed):                      # histórico antes de qualquer novidade
-            push([ws], page)
-        push([c for c in self.online if c is not ws], presence_event(self.nicks(), joined=req.nick))
+            self.push([ws], page)
+        self.push([c for c in self.online if c is not ws], presence_event(len(self.online), joined=req.nick))
 
     def unregister(self, ws: ServerConnection) -> None:
         self.clients.pop(ws, None)
         nick = self.online.pop(ws, None)                        # remover
         if nick is not None:
-            push(self.online, presence_event(self.nicks(), left=nick))
+            self.push(self.online, presence_event(len(self.online), left=nick))
 
     def nicks(self) -> list[str]:
         return list(self.online.values())
 
+    # --- as guardas ---------------------------------------------------------------------------
+
+    def push(self, connections: Iterable[ServerConnection], event: dict) -> None:
+        """``push`` com a fila de saída limitada: quem acumula mais que ``limits.outgoing`` bytes
+        sem ler (notebook travado, rede ruim, ou de propósito) sai da sala e é fechado com 1013.
+        O ``close`` espera no máximo ``close_timeout`` segundos e derruba o TCP; o cliente volta
+        com ``since`` e não perde nada (tudo está no banco)."""
+        connections = [c for c in connections if c not in self.dropped]
+        push(connections, event)
+        bound = self.limits.outgoing
+        if bound is None:
+            return
+        for conn in connections:
+            if not conn.transport.is_closing() and conn.transport.get_write_buffer_size() > bound:
+                self.counters["lentos"] += 1
+                self.disconnect(conn, *SLOW)
+
+    def disconnect(self, ws: ServerConnection, code: int, reason: str) -> None:
+        self.dropped.add(ws)  # nada mais sai para ela; o que ela ainda mandar é ignorado
+        self.unregister(ws)
+        task = asyncio.get_running_loop().create_task(ws.close(code, reason))
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+
+    def check_rate(self, ws: ServerConnection, req: Request) -> None:
+        if self.limits.rate is None or req.action == "leave":
+            return
+        bucket = self.buckets.get(ws)
+        if bucket is None:
+            bucket = self.buckets[ws] = TokenBucket(self.limits.rate, self.limits.burst, self.clock)
+        if not bucket.take(self.limits.history_cost if req.action == "history" else 1):
+            self.counters["limitados"] += 1
+            raise BadMessage(f"Devagar: no máximo {self.limits.rate:g} mensagens por segundo (com "
+                             f"rajadas de até {self.limits.burst:g}). Esta não foi aceita; espere "
+                             "um pouco e mande de novo.", req.action)
+
+    def check_token(self, ws: ServerConnection, req: Request) -> str | None:
+        """``None`` se pode entrar; senão, a explicação da recusa."""
+        needed = self.token is not None or ws in self.foreign
+        if not needed:
+            return None
+        address = (ws.remote_address or ("?",))[0]
+        tries = self.token_tries.get(address)
+        if tries is not None and (tries.take(0) and tries.tokens < 1):  # take(0): só reabastece
+            self.counters["tokens errados"] += 1
+            return "Tentativas demais com token errado deste endereço: espere alguns segundos."
+        given = (req.token or "").encode()
+        if hmac.compare_digest(given, self.key.encode()) or (
+                self.instructor_token and hmac.compare_digest(given, self.instructor_token.encode())):
+            return None
+        self.counters["tokens errados"] += 1
+        if len(self.token_tries) > 10_000:  # não deixa a tabela crescer sem fim
+            self.token_tries.clear()
+        tries = self.token_tries.setdefault(
+            address, TokenBucket(self.limits.token_rate, self.limits.token_burst, self.clock))
+        tries.take()
+        if ws in self.foreign and self.token is None:
+            return ("Esta página veio por um endereço que não é o desta máquina: abra o link com "
+                    "#token=… que o notebook mostra.")
+        return "Token inválido ou ausente: peça o token a quem abriu a sala."
+
+    def check_nick(self, ws: ServerConnection, req: Request) -> None:
+        nick = req.nick.casefold()
+        if self.token is not None and nick in RESERVED and not (
+                self.instructor_token and hmac.compare_digest((req.token or "").encode(),
+                                                              self.instructor_token.encode())):
+            raise BadMessage(f"O apelido {req.nick!r} é reservado para quem dá a aula; escolha outro.", "join")
+        for other, taken in list(self.online.items()):
+            if taken.casefold() != nick:
+                continue
+            if req.client and self.clients.get(other) == req.client:  # o mesmo cliente, voltando
+                self.disconnect(other, 1000, "você entrou de novo por outra conexão")
+                continue
+            raise BadMessage(f"O apelido {req.nick!r} já está em uso na sala; escolha outro.", "join")
+
+    def join_deadline(self, ws: ServerConnection) -> asyncio.TimerHandle | None:
+        if self.token is None or self.limits.join_timeout is None:
+            return None
+
+        def expire() -> None:
+            if ws not in self.online:
+                self.counters["sem join"] += 1
+                self.disconnect(ws, 1008, "sem join a tempo")
+
+        return asyncio.get_running_loop().call_later(self.limits.join_timeout, expire)
+
     # --- HTTP comum: a página, e o porteiro do handshake ---------------------------------------
 
     def process_request(self, conn: ServerConnection, request):
-        """Antes do handshake: serve a página em ``/``; em ``/ws``, confere o ``Origin``."""
+        """Antes do handshake: serve a página em ``/``; em ``/ws``, confere ``Host`` e ``Origin``."""
         path = strip_secret(urlsplit(request.path).path, self.secret)
         if path is None:
             return conn.respond(403, "Proibido: falta o segredo do link. Abra o link que o notebook "
@@ -190,13 +317,19 @@ class ChatServer:
             response.headers["Cache-Control"] = "no-store"
             response.headers["X-Content-Type-Options"] = "nosniff"
             response.headers["Content-Security-Policy"] = CSP
+            response.headers["X-Frame-Options"] = "DENY"
             return response
         if path != "/ws":
             return conn.respond(404, "Não encontrado: a página do chat fica em / e o WebSocket em /ws.\n")
-        origin = request.headers.get("Origin")
-        if not origin_allowed(origin, request.headers.get("Host"), self.origins):
+        origin, host = request.headers.get("Origin"), request.headers.get("Host")
+        if not origin_allowed(origin, host, self.origins):
             return conn.respond(403, f"Origem não permitida: {origin}. Abra a página servida por este "
                                      "servidor (ou inclua a origem com --origem).\n")
+        if origin is not None and _is_loopback(self.host) and not host_allowed(host, self.port):
+            # Um navegador chegando por um nome que não é do loopback: DNS rebinding (evil.example
+            # → 127.0.0.1) ou o jupyter-server-proxy. Os dois só entram com a chave (#token=…).
+            self.counters["hosts recusados"] += 1
+            self.foreign.add(conn)
         return None  # segue o handshake normal
 
     # --- ciclo de vida (o registro chama start/close) -----------------------------------------
@@ -240,6 +373,12 @@ class ChatServer:
     @property
     def page_url(self) -> str:
         return f"http://{self.host}:{self.port}{self.prefix}"
+
+    @property
+    def page_link(self) -> str:
+        """O caminho da página com a chave (``/#token=…``), para abrir por outro ``Host``
+        (JupyterHub/Binder): ``Link(chat.port, chat.page_link)``."""
+        return f"/#token={self.key}"
 
     def __repr__(self) -> str:
         return f"ChatServer({str(self.path)!r}, porta {self.port}, {len(self.online)} na sala)"

@@ -335,8 +335,11 @@ class ChatClient:
                 self._show(msg)
         elif kind == "welcome":
             self.online = event["online"]
-        elif kind == "presence":
-            self.online = event["online"]
+        elif kind == "presence":  # só a diferença: a lista inteira veio no welcome
+            if "joined" in event:
+                self.online = [*self.online, event["joined"]]
+            else:
+                self.online = [n for n in self.online if n != event.get("left")]
             who = event.get("joined") or event.get("left")
             self._show({"kind": "info", "text": f"{who} {'entrou' if 'joined' in event else 'saiu'}"})
         elif kind == "typing":

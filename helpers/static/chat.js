@@ -31,6 +31,11 @@ let saindo = false;     // o usuário pediu para sair (não reconectar)
 let tentativas = 0;
 let timerDigitando = null;
 let ultimoDigitando = 0;
+let presentes = [];     // quem está na sala: a lista vem no welcome, depois só entradas e saídas
+
+function mostrarPresentes() {
+  $("online").textContent = presentes.length ? `na sala (${presentes.length}): ${presentes.join(", ")}` : "";
+}
 
 function mostrarEstado(texto, classe) {
   estado.textContent = texto;
@@ -64,7 +69,8 @@ function receber(evento) {
     case "welcome":
       tentativas = 0;
       mostrarEstado(`na sala como ${evento.nick}`, "ok");
-      $("online").textContent = `na sala: ${evento.online.join(", ")}`;
+      presentes = [...evento.online];
+      mostrarPresentes();
       break;
     case "history":
       evento.messages.forEach(mostrarMensagem);
@@ -74,7 +80,9 @@ function receber(evento) {
       if ($("digitando").dataset.quem === evento.nick) $("digitando").textContent = "";
       break;
     case "presence":
-      $("online").textContent = `na sala: ${evento.online.join(", ")}`;
+      if (evento.joined) presentes.push(evento.joined);
+      else presentes = presentes.filter((quem) => quem !== evento.left);
+      mostrarPresentes();
       linha("info", ["span", "", evento.joined ? `${evento.joined} entrou` : `${evento.left} saiu`]);
       break;
     case "typing":
@@ -107,9 +115,13 @@ function conectar() {
     }
   });
   ws.addEventListener("close", (e) => {
-    $("online").textContent = "";
+    presentes = [];
+    mostrarPresentes();
     if (saindo || e.code === 1008) {                  // saiu, ou o servidor recusou (token)
       mostrarEstado(e.code === 1008 ? `recusado: ${e.reason}` : "você saiu", e.code === 1008 ? "erro" : "");
+      sala.hidden = true;                             // a sala antiga e o Enviar somem junto
+      lista.replaceChildren();
+      ultimoId = 0;
       $("entrar").hidden = false;
       return;
     }
@@ -155,6 +167,8 @@ $("texto").addEventListener("input", () => {
 
 $("sair").addEventListener("click", () => {
   saindo = true;
+  sala.hidden = true;
+  $("entrar").hidden = false;
   if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ action: "leave" }));
 });
 
