@@ -184,6 +184,33 @@ async def test_proxy_url_reaches_the_kernel_server_through_jupyter_server_proxy(
         await server.close()
 
 
+async def test_the_hardened_chat_works_through_jupyter_server_proxy_with_the_page_key(hub_like_server, tmp_path):
+    """Pelo proxy o ``Host`` e o ``Origin`` são os do hub (fora da lista do loopback, como numa
+    página de DNS rebinding): o ``join`` só passa com a chave que ``chat.page_link`` põe no link."""
+    import json
+
+    from helpers.chat.server import ChatServer
+
+    jupyter = hub_like_server
+    chat = ChatServer(tmp_path / "chat.sqlite3")
+    await chat.start()
+    timeout = aiohttp.ClientTimeout(total=10)
+    try:
+        async with aiohttp.ClientSession(headers=jupyter.headers, timeout=timeout) as s:
+            page = url_for_port(chat.port, chat.page_link, environ=HUB)
+            assert page.endswith(f"/proxy/127.0.0.1:{chat.port}/#token={chat.key}")
+            async with s.get(f"{jupyter.origin}{page}") as r:
+                assert r.status == 200 and "Chat do curso" in await r.text()
+            ws_url = f"ws://127.0.0.1:{jupyter.port}{url_for_port(chat.port, '/ws', environ=HUB)}"
+            for token, expected in ((None, "error"), (chat.key, "welcome")):
+                async with s.ws_connect(ws_url, headers={"Origin": jupyter.origin}) as ws:
+                    join = {"action": "join", "nick": "Júlia"} | ({"token": token} if token else {})
+                    await ws.send_str(json.dumps(join))
+                    assert json.loads((await ws.receive(timeout=5)).data)["type"] == expected
+    finally:
+        await chat.close()
+
+
 # Um servidor jupyter cujo "localhost" resolve primeiro para ::1, como em muitas distribuições
 # Linux (/etc/hosts com "::1 localhost"). Simulado com um Resolver do tornado no arquivo de
 # configuração, porque o /etc/hosts desta máquina não é nosso.

@@ -144,8 +144,10 @@ def _int_field(data: dict, name: str, action: str, default: int | None, minimum:
     if value is None:
         return default
     ok = isinstance(value, int) and not isinstance(value, bool) and value >= minimum
+    if ok and value > maximum == MAX_ID:  # o banco (SQLite) guarda inteiros de 64 bits
+        raise BadMessage(f'O campo "{name}" é grande demais: o máximo é 2⁶³ − 1.', action)
     if not ok or value > maximum:
-        limits = f"entre {minimum} e {maximum}"
+        limits = f"entre {minimum} e {maximum}" if maximum != MAX_ID else f"≥ {minimum}"
         raise BadMessage(f'O campo "{name}" deve ser um número inteiro {limits}, mas veio '
                          f"{_shown(value)}.", action)
     return value

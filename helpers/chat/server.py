@@ -376,9 +376,9 @@ class ChatServer:
 
     @property
     def page_link(self) -> str:
-        """O caminho da página com a chave (``/#token=…``), para abrir por outro ``Host``
+        """O caminho da página com a chave (``/SEGREDO/#token=…``), para abrir por outro ``Host``
         (JupyterHub/Binder): ``Link(chat.port, chat.page_link)``."""
-        return f"/#token={self.key}"
+        return f"{self.prefix}#token={self.key}"
 
     def __repr__(self) -> str:
         return f"ChatServer({str(self.path)!r}, porta {self.port}, {len(self.online)} na sala)"
