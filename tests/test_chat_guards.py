@@ -16,7 +16,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
 from helpers.chat.guards import Limits
-from helpers.chat.server import ChatServer
+from helpers.chat.server import ChatServer, configure
 from support import wait_until
 
 TIMEOUT = 10
@@ -326,3 +326,12 @@ async def test_the_page_cannot_be_framed_and_has_a_favicon(chat):
             assert 'rel="icon"' in await r.text()
         async with http.get(chat.page_url + "favicon.ico") as r:
             assert r.status == 200 and r.content_type == "image/svg+xml"
+
+
+def test_classroom_mode_generates_a_separate_instructor_token():
+    room = configure(["--host", "0.0.0.0"])
+    assert room.instructor_token and room.instructor_token != room.token
+    assert configure(["--host", "0.0.0.0", "--token-professor", "mestre"]).instructor_token == "mestre"
+    assert configure([]).instructor_token is None  # no loopback, sem token, nada de reservado
+    with pytest.raises(SystemExit):
+        configure(["--host", "0.0.0.0", "--token", "igual", "--token-professor", "igual"])

@@ -392,7 +392,11 @@ Modo sala de aula
   Para a turma entrar, escolha outro endereço com --host (por exemplo 0.0.0.0,
   todas as interfaces de rede). Aí o token passa a ser OBRIGATÓRIO: use --token
   ou deixe o servidor gerar um (secrets.token_urlsafe) e imprimir na tela.
-  Quem entra sem o token certo recebe um erro e a conexão fecha com 1008.
+  Quem entra sem o token certo recebe um erro e a conexão fecha com 1008;
+  tokens errados seguidos do mesmo endereço esperam alguns segundos, e quem
+  conecta e não entra (join) em 10 s é desconectado. Os apelidos professor,
+  professora, instrutor... ficam para quem usa o token do professor
+  (--token-professor, gerado e mostrado só a você se não der um).
 
   Os alunos entram:
     pelo navegador: http://IP-DO-INSTRUTOR:{DEFAULT_PORT}/#token=TOKEN
@@ -429,6 +433,10 @@ def build_parser() -> ArgumentParser:
                         help="porta (padrão: %(default)s; 0 = o sistema escolhe uma livre)")
     parser.add_argument("--token", help="token que os alunos precisam informar ao entrar "
                                         "(no modo sala de aula, gerado se você não der um)")
+    parser.add_argument("--token-professor", dest="instructor_token", metavar="TOKEN",
+                        help="token de quem dá a aula: só ele entra com os apelidos reservados "
+                             "(professor, professora, instrutor...); no modo sala de aula, gerado "
+                             "se você não der um")
     parser.add_argument("--dados", default="dados", metavar="PASTA",
                         help="pasta do banco chat.sqlite3 (padrão: %(default)s)")
     parser.add_argument("--origem", action="append", default=[], metavar="URL",
@@ -445,6 +453,7 @@ class Settings:
     data: pathlib.Path
     origins: tuple[str, ...]
     generated_token: bool = False
+    instructor_token: str | None = None
 
     @property
     def classroom(self) -> bool:
@@ -469,7 +478,13 @@ def configure(argv: list[str] | None = None) -> Settings:
         build_parser().error("o token não pode ser vazio")
     if not _is_loopback(args.host) and token is None:
         token, generated = secrets.token_urlsafe(12), True
-    return Settings(args.host, args.port, token, pathlib.Path(args.dados), tuple(args.origem), generated)
+    instructor = args.instructor_token
+    if token is not None and instructor is None:
+        instructor = secrets.token_urlsafe(12)
+    if instructor is not None and instructor == token:
+        build_parser().error("o token do professor deve ser diferente do token da turma")
+    return Settings(args.host, args.port, token, pathlib.Path(args.dados), tuple(args.origem), generated,
+                    instructor)
 
 
 def _lan_address() -> str:
@@ -485,7 +500,8 @@ def _lan_address() -> str:
 async def serve(settings: Settings, ready: Callable[[ChatServer], None] | None = None) -> None:
     """Roda o chat até Ctrl+C (ou SIGTERM). Só para a linha de comando, nunca num notebook."""
     chat = ChatServer(settings.data / "chat.sqlite3", host=settings.host, port=settings.port,
-                      token=settings.token, origins=settings.origins, secret=False)
+                      token=settings.token, instructor_token=settings.instructor_token,
+                      origins=settings.origins, secret=False)
     await chat.start()
     stop = asyncio.get_running_loop().create_future()
     if sys.platform != "win32":
@@ -510,6 +526,7 @@ def _announce(settings: Settings, chat: ChatServer) -> None:
         print(f"  token{' (gerado agora)' if settings.generated_token else ''}: {settings.token}")
         print(f"  navegador: {base}#token={settings.token}")
         print(f'  notebook:  ChatClient("ws://{where}:{chat.port}/ws", "Seu nome", token="{settings.token}")')
+        print(f"  só para você (apelido professor): {base}#token={settings.instructor_token}&apelido=professor")
     else:
         print(f"  página:    {base}" + (f"#token={settings.token}" if settings.token else ""))
         print(f"  WebSocket: ws://{where}:{chat.port}/ws")
