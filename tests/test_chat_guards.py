@@ -162,7 +162,7 @@ async def test_a_dead_peer_behind_a_full_buffer_is_dropped_anyway(tmp_path):
 async def test_a_flooder_gets_an_error_only_for_itself_and_the_others_see_only_what_was_accepted(tmp_path):
     now = [0.0]
     chat = ChatServer(tmp_path / "c.sqlite3", logger=quiet(), clock=lambda: now[0],
-                      limits=Limits(rate=1, burst=4, history_cost=2))
+                      limits=Limits(rate=1, burst=4, history_cost=2, penalty=0))
     await chat.start()
     try:
         ana, _ = await join(chat.url, "Ana")     # join: 1 ficha; sobram 3
@@ -335,3 +335,23 @@ def test_classroom_mode_generates_a_separate_instructor_token():
     assert configure([]).instructor_token is None  # no loopback, sem token, nada de reservado
     with pytest.raises(SystemExit):
         configure(["--host", "0.0.0.0", "--token", "igual", "--token-professor", "igual"])
+
+
+async def test_after_a_refusal_the_flooder_is_not_read_for_a_while_and_the_others_are_served(tmp_path):
+    chat = ChatServer(tmp_path / "c.sqlite3", logger=quiet(), clock=lambda: 0.0,
+                      limits=Limits(rate=1, burst=4, penalty=600))
+    await chat.start()
+    try:
+        enchente, _ = await join(chat.url, "Enchente")
+        bruno, _ = await join(chat.url, "Bruno")
+        for i in range(1000):
+            await enchente.send(json.dumps({"action": "send", "text": f"e{i}"}))
+        await wait_until(lambda: chat.counters["limitados"] == 1, TIMEOUT, what="a primeira recusa")
+        await bruno.send(json.dumps({"action": "send", "text": "ainda sou atendido"}))
+        while (await recv_type(bruno, "message"))["text"] != "ainda sou atendido":
+            pass
+        assert chat.counters["limitados"] == 1 and len(chat.store) == 4  # 3 da enchente + 1
+        await enchente.close()
+        await bruno.close()
+    finally:
+        await chat.close()

@@ -32,6 +32,7 @@ class Limits:
     rate: float | None = 5.0  # fichas por segundo por conexão (send = 1, history = 5, typing = 1)
     burst: float = 20.0  # fichas no balde cheio: uma rajada curta passa
     history_cost: float = 5.0
+    penalty: float = 0.5  # segundos sem ler quem estourou o limite (o TCP segura o resto da enchente)
     join_timeout: float | None = 10.0  # segundos para mandar o join (só no modo sala de aula)
     token_rate: float = 0.5  # tentativas de token por segundo por endereço...
     token_burst: float = 5.0  # ...depois de 5 erradas seguidas

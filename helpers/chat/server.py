@@ -86,6 +86,10 @@ PROXY_HEADER = "X-Forwarded-Context"
 SLOW = (1013, "mensagens acumuladas demais: reconecte com since")  # 1013: tente de novo mais tarde
 
 
+class TooFast(BadMessage):
+    """Passou do limite de taxa (o balde de fichas esvaziou)."""
+
+
 def push(connections: Iterable[ServerConnection], event: dict) -> None:
     """Manda ``event`` (JSON) a cada conexão, na hora e sem ``await`` (``websockets.broadcast``).
 
@@ -150,6 +154,8 @@ class ChatServer:
                     await self.route(ws, parse(raw))
                 except BadMessage as problem:                   # só quem errou fica sabendo
                     self.push([ws], error_event(str(problem), problem.action))
+                    if isinstance(problem, TooFast) and self.limits.penalty:
+                        await self.pause(ws)                    # não lê: a enchente espera no TCP
         except ConnectionClosedError:
             pass                                                # caiu sem o CLOSE, ou quebrou o protocolo
         finally:
@@ -236,6 +242,13 @@ class ChatServer:
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
 
+    async def pause(self, ws: ServerConnection) -> None:
+        """Fica ``limits.penalty`` segundos sem ler esta conexão (ou até ela fechar)."""
+        try:
+            await asyncio.wait_for(ws.wait_closed(), self.limits.penalty)
+        except TimeoutError:
+            pass
+
     def check_rate(self, ws: ServerConnection, req: Request) -> None:
         if self.limits.rate is None or req.action == "leave":
             return
@@ -244,7 +257,7 @@ class ChatServer:
             bucket = self.buckets[ws] = TokenBucket(self.limits.rate, self.limits.burst, self.clock)
         if not bucket.take(self.limits.history_cost if req.action == "history" else 1):
             self.counters["limitados"] += 1
-            raise BadMessage(f"Devagar: no máximo {self.limits.rate:g} mensagens por segundo (com "
+            raise TooFast(f"Devagar: no máximo {self.limits.rate:g} mensagens por segundo (com "
                              f"rajadas de até {self.limits.burst:g}). Esta não foi aceita; espere "
                              "um pouco e mande de novo.", req.action)
 
