@@ -406,7 +406,7 @@ Modo sala de aula
   todas as interfaces de rede). Aí o token passa a ser OBRIGATÓRIO: use --token
   ou deixe o servidor gerar um (secrets.token_urlsafe) e imprimir na tela.
   Quem entra sem o token certo recebe um erro e a conexão fecha com 1008;
-  tokens errados seguidos do mesmo endereço esperam alguns segundos, e quem
+  tentativas erradas de token do mesmo endereço esperam alguns segundos, e quem
   conecta e não entra (join) em 10 s é desconectado. Os apelidos professor,
   professora, instrutor... ficam para quem usa o token do professor
   (--token-professor, gerado e mostrado só a você se não der um).

@@ -42,6 +42,8 @@ from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from typing import Any
 
+from ..chat.guards import TokenBucket  # o mesmo balde de fichas do chat da sala de aula
+
 __all__ = [
     "ATTACKS",
     "NAIVE",
@@ -116,23 +118,6 @@ def hardened(**changes: Any) -> Policy:
                   max_size=64 * 1024, open_timeout=0.5, rate=20, burst=10, max_per_address=5,
                   schema=_LAB_SCHEMA)
     return replace(base, **changes)
-
-
-class TokenBucket:
-    """Balde de fichas: ``rate`` fichas por segundo, no máximo ``burst`` guardadas."""
-
-    def __init__(self, rate: float, burst: int, clock: Callable[[], float] = time.monotonic):
-        self.rate, self.burst, self.clock = rate, burst, clock
-        self.tokens, self.last = float(burst), clock()
-
-    def take(self) -> bool:
-        now = self.clock()
-        self.tokens = min(self.burst, self.tokens + (now - self.last) * self.rate)
-        self.last = now
-        if self.tokens >= 1:
-            self.tokens -= 1
-            return True
-        return False
 
 
 def _validator(policy: Policy):
