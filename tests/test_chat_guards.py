@@ -221,7 +221,7 @@ async def test_a_rebinding_page_with_its_own_host_and_origin_cannot_join_or_read
 async def test_through_another_host_the_page_key_lets_the_join_in(chat):
     events, _ = await rebinding_join(chat, token=chat.key)
     assert [e["type"] for e in events] == ["welcome", "history"]
-    assert chat.page_link == f"/#token={chat.key}"
+    assert chat.page_link == f"{chat.prefix}#token={chat.key}"
 
 
 # --- item 5: apelidos --------------------------------------------------------------------------

@@ -198,10 +198,10 @@ async def test_the_hardened_chat_works_through_jupyter_server_proxy_with_the_pag
     try:
         async with aiohttp.ClientSession(headers=jupyter.headers, timeout=timeout) as s:
             page = url_for_port(chat.port, chat.page_link, environ=HUB)
-            assert page.endswith(f"/proxy/127.0.0.1:{chat.port}/#token={chat.key}")
+            assert page.endswith(f"/proxy/127.0.0.1:{chat.port}{chat.prefix}#token={chat.key}")
             async with s.get(f"{jupyter.origin}{page}") as r:
                 assert r.status == 200 and "Chat do curso" in await r.text()
-            ws_url = f"ws://127.0.0.1:{jupyter.port}{url_for_port(chat.port, '/ws', environ=HUB)}"
+            ws_url = f"ws://127.0.0.1:{jupyter.port}{url_for_port(chat.port, chat.ws_path, environ=HUB)}"
             for token, expected in ((None, "error"), (chat.key, "welcome")):
                 async with s.ws_connect(ws_url, headers={"Origin": jupyter.origin}) as ws:
                     join = {"action": "join", "nick": "Júlia"} | ({"token": token} if token else {})
