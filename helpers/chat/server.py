@@ -541,7 +541,9 @@ def _announce(settings: Settings, chat: ChatServer) -> None:
         print(f'  notebook:  ChatClient("ws://{where}:{chat.port}/ws", "Seu nome", token="{settings.token}")')
         print(f"  só para você (apelido professor): {base}#token={settings.instructor_token}&apelido=professor")
     else:
-        print(f"  página:    {base}" + (f"#token={settings.token}" if settings.token else ""))
+        print(f"  página:    {base}#token={chat.key}")
+        print(f"  pelo JupyterHub/Binder: …/proxy/127.0.0.1:{chat.port}/#token={chat.key} "
+              "(a chave é pedida a quem chega por outro endereço)")
         print(f"  WebSocket: ws://{where}:{chat.port}/ws")
     print("Ctrl+C para parar.", flush=True)
 

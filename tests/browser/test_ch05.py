@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
 import time
 
 import nbformat
@@ -29,10 +30,20 @@ XSS_NICK = '<i onmouseover="window.__xss=1">M</i>'
 
 
 @pytest.fixture
-def chat_port(tmp_path, standalone_server):
-    """``python -m helpers.chat --port 0`` (só 127.0.0.1); devolve a porta."""
-    _, port = standalone_server("helpers.chat", "--port", "0", "--dados", str(tmp_path), marker=CHAT_MARKER)
-    return port
+def chat_server(tmp_path, standalone_server) -> tuple[int, str]:
+    """``python -m helpers.chat --port 0`` (só 127.0.0.1); devolve a porta e a chave da sala que ele
+    imprime (a página a pede a quem chega por outro ``Host``, como o jupyter-server-proxy)."""
+    process, port = standalone_server("helpers.chat", "--port", "0", "--dados", str(tmp_path), marker=CHAT_MARKER)
+    deadline = time.monotonic() + 30
+    while not (found := re.search(r"página:\s+\S+#token=(\S+)", process.output())):
+        assert time.monotonic() < deadline, f"o chat não imprimiu a página:\n{process.output()}"
+        time.sleep(0.05)
+    return port, found[1]
+
+
+@pytest.fixture
+def chat_port(chat_server) -> int:
+    return chat_server[0]
 
 
 class PythonClient:
@@ -118,12 +129,13 @@ def test_the_page_and_a_python_client_chat_and_xss_stays_text(page, chat_port):
     assert errors == []
 
 
-def test_the_page_works_behind_jupyter_server_proxy(page, lab, chat_port):
+def test_the_page_works_behind_jupyter_server_proxy(page, lab, chat_server):
+    chat_port, key = chat_server
     notebook = PythonClient(chat_port, "Notebook")
     try:
         proxied = lab.url(f"proxy/127.0.0.1:{chat_port}/")
         page.goto(f"{proxied}?token={lab.token}", wait_until="domcontentloaded")  # login no Jupyter
-        join_page(page, proxied, "Pelo proxy")
+        join_page(page, f"{proxied}#token={key}", "Pelo proxy")  # o link que o chat imprime
         assert page.evaluate("wsUrl()") == (
             f"ws://127.0.0.1:{lab.port}{lab.base_url}proxy/127.0.0.1:{chat_port}/ws")
         page_says(page, "Passei pelo proxy do Jupyter")
