@@ -206,8 +206,10 @@ def chat_process(tmp_path, standalone_server):
     A saída vai para o arquivo de log do ``Process`` (um pipe que ninguém lê pode encher e travar
     o servidor); a porta, lida por ``Process.wait_for_port`` (fixture ``standalone_server``).
     """
+    # --taxa 0: cada cliente manda as suas 100 mensagens de uma vez; o limite de taxa (que a
+    # enchente encontraria) é assunto de tests/test_chat_guards.py, não deste teste
     server, port = standalone_server("helpers.chat", "--host", "127.0.0.1", "--port", "0",
-                                     "--dados", str(tmp_path), marker=CHAT_MARKER)
+                                     "--dados", str(tmp_path), "--taxa", "0", marker=CHAT_MARKER)
     return f"ws://127.0.0.1:{port}/ws", tmp_path / "chat.sqlite3", server
 
 

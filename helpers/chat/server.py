@@ -23,6 +23,7 @@ Pela linha de comando (``python3 curso.py chat --help``)::
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hmac
 import ipaddress
 import logging
@@ -455,6 +456,9 @@ def build_parser() -> ArgumentParser:
     parser.add_argument("--origem", action="append", default=[], metavar="URL",
                         help="origem de página aceita além da própria (ex.: "
                              "https://hub.exemplo.edu); pode repetir")
+    parser.add_argument("--taxa", type=float, default=Limits.rate, metavar="N",
+                        help="mensagens por segundo aceitas de cada conexão (padrão: %(default)g, com "
+                             f"rajadas de até {Limits.burst:g}); 0 desliga o limite")
     return parser
 
 
@@ -467,6 +471,7 @@ class Settings:
     origins: tuple[str, ...]
     generated_token: bool = False
     instructor_token: str | None = None
+    rate: float | None = Limits.rate
 
     @property
     def classroom(self) -> bool:
@@ -496,8 +501,10 @@ def configure(argv: list[str] | None = None) -> Settings:
         instructor = secrets.token_urlsafe(12)
     if instructor is not None and instructor == token:
         build_parser().error("o token do professor deve ser diferente do token da turma")
+    if args.taxa < 0:
+        build_parser().error("a taxa não pode ser negativa")
     return Settings(args.host, args.port, token, pathlib.Path(args.dados), tuple(args.origem), generated,
-                    instructor)
+                    instructor, args.taxa or None)
 
 
 def _lan_address() -> str:
@@ -514,7 +521,8 @@ async def serve(settings: Settings, ready: Callable[[ChatServer], None] | None =
     """Roda o chat até Ctrl+C (ou SIGTERM). Só para a linha de comando, nunca num notebook."""
     chat = ChatServer(settings.data / "chat.sqlite3", host=settings.host, port=settings.port,
                       token=settings.token, instructor_token=settings.instructor_token,
-                      origins=settings.origins, secret=False)
+                      origins=settings.origins, secret=False,
+                      limits=dataclasses.replace(Limits(), rate=settings.rate))
     await chat.start()
     stop = asyncio.get_running_loop().create_future()
     if sys.platform != "win32":
