@@ -57,7 +57,8 @@ COURSE_DIRS = ("notebooks", "images", "docs")
 SPAWN_FAILED = re.compile(r"Unhandled error starting|Failed to start|failed to start|Error starting|"
                           r"exited with status|Traceback|^[\w-]+: error: |^\[C (?!.*Received signal)", re.M)
 NOTEBOOK = "chat-no-hub.ipynb"
-LINK_RE = re.compile(r"^/user/ana/proxy/127\.0\.0\.1:(\d+)/([A-Za-z0-9_-]{22})/$")
+# o segredo do caminho (isolamento no loopback) e a chave da sala (o Host do hub não é o loopback)
+LINK_RE = re.compile(r"^/user/ana/proxy/127\.0\.0\.1:(\d+)/([A-Za-z0-9_-]{22})/#token=[A-Za-z0-9_-]+$")
 
 CELLS = [
     '''\
@@ -71,7 +72,7 @@ diagrama = SequenceDiagram(["Caderno"], title="O chat pelo hub")
 diagrama.follow(tap, client="Caderno", connections=False, label=frame_label)
 caderno = await registry.start("caderno", ChatClient(f"ws://127.0.0.1:{tap.port}{chat.ws_path}", "Caderno"))
 diagrama''',
-    'Link(chat.port, chat.prefix, "abrir o chat no navegador")',
+    'Link(chat.port, chat.page_link, "abrir o chat no navegador")',
     '''\
 recebida = await caderno.wait_for_text("Olá do navegador da Ana", timeout=45)
 await caderno.send("O caderno respondeu")
@@ -334,7 +335,8 @@ def test_the_chat_runs_through_a_real_hub_and_other_users_are_refused(hub, brows
         chat.on("pageerror", lambda exc: errors.append(str(exc)))
         response = chat.goto(hub.url + href, wait_until="domcontentloaded")
         assert response.status == 200, response.status
-        assert chat.evaluate("wsUrl()") == f"ws://127.0.0.1:{hub.url.rsplit(':', 1)[1]}{href}ws"
+        base = href.split("#", 1)[0]
+        assert chat.evaluate("wsUrl()") == f"ws://127.0.0.1:{hub.url.rsplit(':', 1)[1]}{base}ws"
         chat.fill("#apelido", "Ana no navegador")
         chat.click("#entrar button[type=submit]")
         chat.locator("#estado", has_text="na sala como Ana no navegador").wait_for()
@@ -366,7 +368,7 @@ def test_the_chat_runs_through_a_real_hub_and_other_users_are_refused(hub, brows
         assert response.status == 403, f"o Bruno abriu o chat da Ana: HTTP {response.status}"
         screenshot(page, "hub-bruno-recusado", min_bytes=5_000)
         page.goto(f"{hub.url}/hub/home", wait_until="domcontentloaded")
-        ws_url = f"ws://127.0.0.1:{hub.url.rsplit(':', 1)[1]}{href}ws"
+        ws_url = f"ws://127.0.0.1:{hub.url.rsplit(':', 1)[1]}{href.split('#', 1)[0]}ws"
         ws_result = page.evaluate(_WS_FROM_PAGE, ws_url)
         assert ws_result != "aberto", "o WebSocket do Bruno entrou no chat da Ana"
         print(f"[hub] Bruno: HTTP {response.status} no link da Ana; WebSocket: {ws_result}")
