@@ -2,10 +2,13 @@
 """
 
 from .grader import Feedback, Hint, check, check_async, exercise
+from .predict import Choice, Prediction
 
 __all__ = [
+    "Choice",
     "Feedback",
     "Hint",
+    "Prediction",
     "check",
     "check_async",
     "exercise",
