@@ -152,9 +152,19 @@ def names_a_path(arg: str) -> bool:
     return (ROOT / arg.split("::", 1)[0]).exists()
 
 
+def workers() -> list[str]:
+    """Processos do pytest-xdist: a suíte passa boa parte do tempo esperando kernels, navegadores
+    e subprocessos subirem, então até 4 processos rendem mesmo com 2 núcleos. Quem fica junto
+    num processo é o ``conftest.py`` da raiz que decide (cada arquivo; cada caderno)."""
+    return ["-n", str(min(4, max(2, (os.cpu_count() or 1) + 1))), "--dist", "loadscope"]
+
+
 def test_command(python: pathlib.Path, rest: list[str]) -> list[str]:
     paths = [] if any(names_a_path(a) for a in rest) else TEST_PATHS
-    return [str(python), *TEST_ARGS, *paths, *rest]
+    chosen = any(a in ("-n", "--numprocesses", "no:xdist") or a.startswith(("-n", "--numprocesses="))
+                 for a in rest)
+    parallel = [] if chosen or paths == [] else workers()
+    return [str(python), *TEST_ARGS, *parallel, *paths, *rest]
 
 
 def run(cmd: list[str], env: dict[str, str] | None = None) -> int:

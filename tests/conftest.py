@@ -43,3 +43,4 @@ def standalone_server():
     finally:
         for process in reversed(started):
             stop_standalone(process)
+

@@ -77,3 +77,23 @@ def test_unknown_command_and_bad_arguments_answer_in_portuguese():
 def test_help_lists_every_command():
     for command in ("abrir", "testar", "chat", "dns", "slides", "exportar", "benchmark", "executar"):
         assert f"python3 curso.py {command}" in curso.__doc__
+
+
+def test_the_whole_suite_runs_in_parallel_keeping_each_notebook_in_one_process():
+    cmd = curso.test_command(pathlib.Path("py"), [])
+    assert cmd[cmd.index("--dist") + 1] == "loadscope" and int(cmd[cmd.index("-n") + 1]) >= 2
+    assert "-n" not in curso.test_command(pathlib.Path("py"), ["-n", "0"])[:-2]
+    assert "-n" not in curso.test_command(pathlib.Path("py"), ["tests/test_tap.py"])
+
+
+def test_executions_of_the_same_notebook_stay_in_one_process():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("conftest_raiz", ROOT / "conftest.py")
+    root_conftest = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(root_conftest)
+    scopes = [root_conftest.scope_of(n) for n in [
+        "notebooks/05-chat.ipynb::Cell 3",
+        "tests/test_notebooks_rerun.py::test_notebook_runs_twice[05-chat.ipynb]",
+        "tests/test_tap.py::test_x", "tests/test_curso.py::test_y[a]"]]
+    assert scopes == ["caderno-05-chat", "caderno-05-chat", "tests/test_tap.py", "tests/test_curso.py"]
