@@ -126,7 +126,7 @@ def jupyter_server(
     extra_args: Sequence[str] = (),
     user_settings: dict[str, dict] | None = None,
     env: dict[str, str] | None = None,
-    timeout: float = 30.0,
+    timeout: float = 120.0,
 ) -> Iterator[JupyterServer]:
     """Run ``python -m jupyter_server`` (or ``python -m jupyterlab`` if ``lab``) until exit.
 

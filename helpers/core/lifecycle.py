@@ -405,7 +405,7 @@ class SubprocessServer:
 
     what = "O servidor"  # como o erro se refere a ele: "O servidor X não subiu."
 
-    def __init__(self, module: str, *args: str, startup_timeout: float = 10.0):
+    def __init__(self, module: str, *args: str, startup_timeout: float = 60.0):
         self.process = Process(sys.executable, "-m", module, *args, env={"PYTHONUNBUFFERED": "1"})
         self.startup_timeout = startup_timeout
         self.port: int | None = None

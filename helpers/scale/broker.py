@@ -211,7 +211,7 @@ class RedisServer:
 class BrokerServer(SubprocessServer):
     """Um servidor de chat (``python -m helpers.scale.broker``) num subprocesso, para o ``registry``."""
 
-    def __init__(self, name: str, redis_url: str | None = None, startup_timeout: float = 10.0):
+    def __init__(self, name: str, redis_url: str | None = None, startup_timeout: float = 60.0):
         super().__init__("helpers.scale.broker", "--nome", name, *(["--redis", redis_url] if redis_url else []),
                          startup_timeout=startup_timeout)
         self.name, self.redis_url = name, redis_url

@@ -178,7 +178,7 @@ class TechniqueServer(SubprocessServer):
 
     what = "O servidor das técnicas"
 
-    def __init__(self, startup_timeout: float = 10.0):
+    def __init__(self, startup_timeout: float = 60.0):
         super().__init__("helpers.scale.techniques", startup_timeout=startup_timeout)
 
     async def start(self) -> None:

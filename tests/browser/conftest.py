@@ -88,7 +88,7 @@ def lab(tmp_path_factory, chromium) -> Iterator[JupyterServer]:
         tmp_path_factory.mktemp("lab"),
         lab=True,
         extra_args=["--LabApp.expose_app_in_browser=True"],
-        timeout=40,
+        timeout=120,
     ) as server:
         yield server
 

@@ -64,7 +64,7 @@ def pt_lab(tmp_path_factory, chromium):
         lab=True,
         user_settings=PT_BR,
         extra_args=["--LabApp.expose_app_in_browser=True"],
-        timeout=40,
+        timeout=120,
     ) as server:
         (server.root_dir / "notebooks").mkdir()
         shutil.copytree(ROOT / "images", server.root_dir / "images")
