@@ -70,6 +70,17 @@ async def test_closing_the_room_releases_every_held_request():
     room.close()
     assert await asyncio.wait_for(asyncio.gather(*waiters), 5) == [[], [], []]
     assert room.held == 0
+    assert room.releases == {"parada": 3}
+
+
+async def test_the_room_counts_what_released_each_held_request():
+    room = ChatRoom()
+    assert await room.wait_since(0, 0.01) == []
+    waiter = asyncio.ensure_future(room.wait_since(0, 30))
+    await wait_until(lambda: room.held == 1)
+    room.post("Ana", "oi")
+    await asyncio.wait_for(waiter, 5)
+    assert room.releases == {"prazo": 1, "mensagem": 1}
 
 
 # --- validação, sem rede ----------------------------------------------------------------------

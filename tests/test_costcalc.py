@@ -92,3 +92,11 @@ def test_moving_a_control_updates_the_table_and_leaves_the_preset():
 def test_table_text_is_escaped_html():
     calc = CostCalculator()
     assert "<script" not in calc.result.value and calc.result.value.startswith("<table")
+
+
+def test_the_summary_line_carries_the_numbers_of_the_table():
+    calc = CostCalculator()
+    assert calc.summary() == ("3 clientes a cada 1 s: 180 requisições por minuto, 144,0 kB de header "
+                              "por minuto, atraso médio 0,5 s (pior 1 s)")
+    calc.presets.value = 1
+    assert calc.summary().startswith("10.000 clientes a cada 60 s: 10.000 requisições por minuto")

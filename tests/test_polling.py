@@ -168,3 +168,131 @@ async def test_polling_on_absolute_deadlines_matches_clients_times_60_over_inter
     # chegaram antes do fim da janela (isso dependeria da velocidade da máquina).
     assert counter.count() == clients * int(window / interval)
     assert counter.count() * 60 / window == expected
+
+
+# --- o relógio virtual: só anda quando todos esperam -------------------------------------------
+
+
+async def test_virtual_clock_jumps_to_the_next_deadline_when_every_participant_waits():
+    from helpers.experiments.polling import VirtualClock
+
+    clock = VirtualClock()
+    seen = []
+
+    async def client(name, times):
+        for t in times:
+            await clock.sleep_until(t)
+            seen.append((clock.now(), name))
+            await asyncio.sleep(0)  # "trabalho" que leva tempo real: o relógio não anda
+
+    assert await clock.run(client("a", [0, 1, 2]), client("b", [0.5, 1.5])) == [None, None]
+    assert seen == [(0, "a"), (0.5, "b"), (1, "a"), (1.5, "b"), (2, "a")]
+    assert not clock.running and clock.now() == 2
+
+
+async def test_a_parked_participant_is_released_by_wake_at_the_same_instant_not_by_the_deadline():
+    from helpers.experiments.polling import VirtualClock
+
+    clock = VirtualClock()
+    parked = []
+
+    async def held():
+        future = clock.park(deadline=30)
+        parked.append(future)
+        return await future, clock.now()
+
+    async def publisher():
+        await clock.sleep_until(2.2)
+        clock.wake(parked[0])  # como o POST que solta a pergunta segurada
+
+    async def expires():
+        return await clock.park(deadline=5), clock.now()
+
+    assert await clock.run(held(), publisher()) == [(False, 2.2), None]
+    assert await clock.run(expires()) == [(True, 5)]  # ninguém acordou: o prazo venceu
+
+
+async def test_virtual_clock_maps_real_instants_to_the_simulated_step_they_fell_in():
+    import time
+
+    from helpers.experiments.polling import VirtualClock
+
+    clock = VirtualClock()
+    marks = []
+
+    async def client():
+        for t in (0, 1, 3):
+            await clock.sleep_until(t)
+            marks.append(time.monotonic())
+
+    await clock.run(client())
+    assert [clock.at(m) for m in marks] == [0, 1, 3]
+
+
+async def test_polling_and_long_polling_on_the_virtual_clock_are_exact_whatever_the_machine(reg):
+    from helpers.experiments.polling import VirtualClock
+
+    clock = VirtualClock()
+    counter = RequestCounter(clock)
+    room = ChatRoom(clock=clock)
+    app = create_app(room)
+    app.middlewares.append(counter.middleware)
+    server = await reg.start("chat", HttpServer(app))
+    log = DeliveryLog()
+
+    async def poll(name, phase, rounds, wait=None):
+        last = room.last_id  # só o que chegar daqui em diante
+        async with aiohttp.ClientSession(server.url) as session:
+            for k in range(rounds):
+                await clock.sleep_until(phase + k)
+                params = {"since": last} if wait is None else {"since": last, "espera": wait}
+                async with session.get("/mensagens", params=params) as r:
+                    for m in await r.json():
+                        log.received(name, m["id"], clock.now())
+                        last = m["id"]
+
+    async def talk(times):
+        async with aiohttp.ClientSession(server.url) as session:
+            for i, t in enumerate(times):
+                await clock.sleep_until(t)
+                async with session.post("/mensagens", json={"de": "Ana", "texto": f"m{i}"}) as r:
+                    log.sent((await r.json())["id"], "Ana", t)
+
+    await clock.run(poll("Bruno", 0.0, 60), poll("Carla", 0.5, 60), talk([1.2, 7.9, 30.4]))
+    assert counter.per_round(1.0) == [2] * 60  # uma pergunta por cliente em cada volta
+    assert counter.per_minute(0, 60) == requests_per_minute(2, 1.0) == 120
+    assert sorted(round(d, 6) for d in log.latencies()) == [0.1, 0.1, 0.3, 0.6, 0.6, 0.8]
+    # long polling: a pergunta segurada é solta pelo POST, no mesmo instante simulado
+    log = DeliveryLog()
+    await clock.run(poll("Bruno", 0.0, 3, wait=30), talk([1.2, 7.9, 8.0]))
+    assert log.latencies() == [0, 0, 0] and room.releases["prazo"] == 0
+    await reg.stop_all()
+
+
+def test_counter_groups_arrivals_in_rounds_of_one_interval():
+    counter = RequestCounter(SimClock())
+    counter.arrivals += [(t, "GET", "/mensagens") for t in (0.0, 0.33, 1.0, 1.67, 3.5)]
+    assert counter.per_round(1.0) == [2, 2, 0, 1]
+    assert RequestCounter(SimClock()).per_round(1.0) == []
+
+
+def test_poll_label_counts_the_messages_in_each_answer():
+    from helpers.experiments.polling import poll_label
+
+    assert poll_label(resp(1, 0.0)) == f"200 · [] · {resp(1, 0.0).size} B"
+    one = resp(1, 0.0, b'[{"id": 1}]')
+    assert poll_label(one) == f"200 · 1 mensagem · {one.size} B"
+    assert poll_label(resp(1, 0.0, b'[{"id": 1}, {"id": 2}]')).startswith("200 · 2 mensagens")
+    assert poll_label(req(1, 0.0)) is None
+
+
+async def test_wait_until_returns_as_soon_as_the_condition_holds_and_fails_loudly_otherwise():
+    import pytest
+
+    from helpers.experiments.polling import wait_until
+
+    box = []
+    asyncio.get_running_loop().call_soon(box.append, 1)
+    await wait_until(lambda: box, timeout=5)
+    with pytest.raises(TimeoutError):
+        await wait_until(lambda: False, timeout=0.05)

@@ -61,3 +61,8 @@ def test_axis_ticks_are_round_numbers():
     svg = render_svg("", [{"name": "a", "start": 0.0, "end": 0.016}])
     ticks = re.findall(r'font-size="11">([^<]+)</text>', svg)
     assert ticks == ["0", "5 ms", "10 ms", "15 ms"]
+
+
+def test_the_summary_line_gives_the_total_and_each_duration():
+    w = Waterfall([("HTML", 0, 0.1), ("CSS", 0.1, 0.3), ("JS", 0.1, 0.2)])
+    assert w.summary() == "total 300 ms: HTML 100 ms · CSS 200 ms · JS 100 ms"

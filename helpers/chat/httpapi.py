@@ -22,7 +22,8 @@ atendendo. Um corpo maior que ``MAX_BODY`` recebe 413 (*Payload Too Large*).
 
 Tempo encolhido: ``create_app(sala, real_per_sim=0.05)`` faz ``espera`` contar em segundos
 *simulados* (cada um dura 0,05 s de verdade), como o ``SimClock`` de ``helpers.experiments.polling``; o
-padrão (1.0) é tempo real.
+padrão (1.0) é tempo real. Com ``ChatRoom(clock=relogio)``, um ``VirtualClock``, enquanto
+``relogio.run(...)`` roda, a espera conta no tempo simulado do relógio (notebook 03).
 
 Ao parar o servidor (``HttpServer.close``), o gancho ``on_shutdown`` fecha a sala: as
 requisições seguradas respondem na hora com o que houver, e o desligamento não fica esperando o
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import collections
 import functools
 import json
 import math
@@ -69,13 +71,17 @@ class ChatRoom:
     Guarda as últimas ``keep`` mensagens (as mais antigas saem primeiro).
     """
 
-    def __init__(self, keep: int = 1000):
+    def __init__(self, keep: int = 1000, clock=None):
         self.keep = keep
         self.messages: list[dict] = []
         self.last_id = 0
         self.held = 0  # quantas requisições estão seguradas agora, esperando novidade
+        # o que soltou cada requisição segurada: "mensagem", "prazo" ou "parada" (servidor parando)
+        self.releases: collections.Counter[str] = collections.Counter()
         self.closed = False
+        self.clock = clock  # um VirtualClock (notebook 03): a espera conta no tempo simulado
         self._news = asyncio.Event()
+        self._parked: set[asyncio.Future] = set()
 
     def post(self, author: str, text: str) -> dict:
         """Guarda uma mensagem nova e acorda quem está esperando por ela."""
@@ -97,6 +103,8 @@ class ChatRoom:
         Devolve assim que ``post`` guardar algo novo (ou a sala fechar); no fim do prazo,
         devolve ``[]``.
         """
+        if self.clock is not None and self.clock.running:
+            return await self._wait_on_clock(last_id, timeout)
         self.held += 1
         try:
             async with asyncio.timeout(timeout):
@@ -106,7 +114,30 @@ class ChatRoom:
             pass
         finally:
             self.held -= 1
-        return self.since(last_id)
+        return self._released(last_id)
+
+    async def _wait_on_clock(self, last_id: int, timeout: float) -> list[dict]:
+        """``wait_since`` no tempo simulado: o prazo é um instante do ``VirtualClock``."""
+        deadline = self.clock.now() + timeout
+        self.held += 1
+        try:
+            while not self.since(last_id) and not self.closed:
+                future = self.clock.park(deadline)
+                self._parked.add(future)
+                try:
+                    if await future:  # True: o relógio chegou ao prazo
+                        break
+                finally:
+                    self._parked.discard(future)
+                    self.clock.unpark(future)
+        finally:
+            self.held -= 1
+        return self._released(last_id)
+
+    def _released(self, last_id: int) -> list[dict]:
+        news = self.since(last_id)
+        self.releases["mensagem" if news else "parada" if self.closed else "prazo"] += 1
+        return news
 
     def close(self) -> None:
         """Solta todas as requisições seguradas (usado quando o servidor para)."""
@@ -119,6 +150,8 @@ class ChatRoom:
     def _wake(self) -> None:
         self._news.set()  # quem esperava por este Event acorda...
         self._news = asyncio.Event()  # ...e quem chegar depois espera pelo próximo
+        for future in list(self._parked):  # no tempo simulado: volta a contar como ativo já
+            self.clock.wake(future)
 
     def __len__(self) -> int:
         return len(self.messages)

@@ -1,7 +1,8 @@
 """O que os capítulos 03 e 06 medem e atacam: clientes de polling, conexões fantasmas, reconexão, ataques e defesas, memória por conexão.
 """
 
-from .polling import DeliveryLog, PollTraffic, RequestCounter, SimClock, median, round_trips, within
+from .polling import (DeliveryLog, PollTraffic, RequestCounter, SimClock, VirtualClock, median,
+                      poll_label, round_trips, wait_until, within)
 from .ghosts import Blackhole, count_over_time
 from .reconnect import Feed, ResumingClient, backoff
 from .hardening import ATTACKS, NAIVE, as_text, guarded_server, hardened, mural, self_signed
@@ -16,6 +17,7 @@ __all__ = [
     "RequestCounter",
     "ResumingClient",
     "SimClock",
+    "VirtualClock",
     "as_text",
     "backoff",
     "count_over_time",
@@ -23,7 +25,9 @@ __all__ = [
     "hardened",
     "median",
     "mural",
+    "poll_label",
     "round_trips",
     "self_signed",
+    "wait_until",
     "within",
 ]

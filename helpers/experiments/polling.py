@@ -27,11 +27,14 @@ volta não passa para a seguinte.
 from __future__ import annotations
 
 import asyncio
+import bisect
 import gc
+import heapq
+import json
 import math
 import statistics
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -45,8 +48,11 @@ __all__ = [
     "PollTraffic",
     "RequestCounter",
     "SimClock",
+    "VirtualClock",
     "median",
+    "poll_label",
     "round_trips",
+    "wait_until",
     "within",
 ]
 
@@ -97,6 +103,111 @@ class SimClock:
         return f"SimClock(1 s simulado = {self.real_per_sim * 1000:g} ms reais)"
 
 
+class VirtualClock:
+    """Relógio simulado que só anda quando **todos** os participantes estão esperando por ele.
+
+    Introduzido no notebook 03. Teoria de operação (uma simulação de eventos discretos):
+
+    * ``await clock.run(c1, c2, ...)`` roda as corrotinas como **participantes** (clientes) e
+      começa o tempo simulado em 0. Cada participante está *ativo* (fazendo uma requisição,
+      processando a resposta) ou *parado* num ``sleep_until(t)``.
+    * Quando o último participante ativo para, o relógio **salta** para o menor prazo pendente
+      e acorda quem marcou aquele instante. Nenhum segundo real é esperado: um minuto simulado
+      passa no tempo que as requisições levam.
+    * Uma requisição segurada pelo servidor (long polling) também para o seu cliente:
+      ``park(prazo)`` devolve um *Future* que ``wake`` resolve (uma mensagem chegou) ou que o
+      relógio resolve no prazo (``True``: o prazo acabou). ``wake`` devolve o cliente à lista
+      dos ativos **na mesma hora**, antes de o relógio poder saltar.
+
+    Consequência: a rede custa 0 s simulados (uma pergunta e sua resposta acontecem no mesmo
+    instante), e o que se mede é só o que o *desenho* da técnica causa: o atraso do polling é
+    a espera até a próxima pergunta marcada, não importa a velocidade da máquina.
+    """
+
+    def __init__(self) -> None:
+        self._now = 0.0
+        self.active = 0
+        self.running = False
+        self._sleepers: list[tuple[float, int, asyncio.Future]] = []
+        self._seq = 0
+        self._steps: list[tuple[float, float]] = [(-math.inf, 0.0)]  # (monotonic, simulado)
+
+    def now(self) -> float:
+        """O instante simulado atual, em segundos."""
+        return self._now
+
+    def at(self, monotonic: float) -> float:
+        """O instante simulado em que estava o relógio no instante real ``monotonic`` (do tap)."""
+        i = bisect.bisect_right(self._steps, (monotonic, math.inf)) - 1
+        return self._steps[i][1]
+
+    async def run(self, *coros, timeout: float = 10.0) -> list:
+        """Roda os participantes do instante 0 até todos terminarem; devolve os resultados.
+
+        ``timeout`` (segundos reais) só protege contra um participante que nunca para.
+        """
+        self._now, self.active, self.running = 0.0, len(coros), True
+        self._sleepers.clear()
+        self._steps = [(-math.inf, 0.0)]
+        try:
+            async with asyncio.timeout(timeout), asyncio.TaskGroup() as group:
+                tasks = [group.create_task(self._participant(c)) for c in coros]
+            return [t.result() for t in tasks]
+        finally:
+            self.running = False
+            self.active = 0
+
+    async def _participant(self, coro):
+        try:
+            return await coro
+        finally:
+            self.active -= 1
+            self._advance_if_idle()
+
+    async def sleep_until(self, t: float) -> None:
+        """Para até o instante simulado ``t`` (prazo absoluto; se já passou, segue na hora)."""
+        if t <= self._now:
+            await asyncio.sleep(0)
+            return
+        await self.park(t)
+
+    def park(self, deadline: float | None = None) -> asyncio.Future:
+        """Para um participante até ``wake`` (resultado ``False``) ou até ``deadline`` (``True``)."""
+        future = asyncio.get_running_loop().create_future()
+        if deadline is not None:
+            self._seq += 1
+            heapq.heappush(self._sleepers, (deadline, self._seq, future))
+        self.active -= 1
+        self._advance_if_idle()
+        return future
+
+    def wake(self, future: asyncio.Future, expired: bool = False) -> None:
+        """Devolve aos ativos quem parou em ``future`` (nada acontece se já foi acordado)."""
+        if not future.done():
+            future.set_result(expired)
+            self.active += 1
+
+    def unpark(self, future: asyncio.Future) -> None:
+        """Para quem desistiu de esperar (tarefa cancelada): volta a contar como ativo."""
+        if future.cancelled():
+            self.active += 1
+
+    def _advance_if_idle(self) -> None:
+        if not self.running or self.active > 0:
+            return
+        while self._sleepers and self._sleepers[0][2].done():
+            heapq.heappop(self._sleepers)  # já acordado por ``wake``
+        if not self._sleepers:
+            return
+        self._now = max(self._now, self._sleepers[0][0])
+        self._steps.append((time.monotonic(), self._now))
+        while self._sleepers and self._sleepers[0][0] <= self._now:
+            self.wake(heapq.heappop(self._sleepers)[2], expired=True)
+
+    def __repr__(self) -> str:
+        return f"VirtualClock(instante simulado {self._now:g} s, {self.active} ativo(s))"
+
+
 class RequestCounter:
     """Conta no servidor cada requisição que chega: instante simulado, método e caminho.
 
@@ -105,7 +216,7 @@ class RequestCounter:
         app.middlewares.append(contador.middleware)
     """
 
-    def __init__(self, clock: SimClock):
+    def __init__(self, clock: SimClock | VirtualClock):
         self.clock = clock
         self.arrivals: list[tuple[float, str, str]] = []
 
@@ -132,6 +243,19 @@ class RequestCounter:
         if end <= start:
             raise ValueError("a janela precisa ter duração positiva")
         return self.count(method, path, start, end) * 60 / (end - start)
+
+    def per_round(self, interval: float, method: str | None = "GET",
+                  path: str | None = "/mensagens") -> list[int]:
+        """Quantas requisições chegaram em cada volta: a volta ``k`` é ``[k × interval, (k+1) × interval)``.
+
+        Com prazos absolutos num ``VirtualClock``, cada cliente cai exatamente uma vez em cada
+        volta: a lista de 3 clientes a cada 1 s durante 1 minuto é ``[3] * 60``.
+        """
+        times = self.times(method, path)
+        rounds = [0] * (int(max(times) // interval) + 1 if times else 0)
+        for t in times:
+            rounds[int(t // interval)] += 1
+        return rounds
 
     def clear(self) -> None:
         self.arrivals.clear()
@@ -271,3 +395,26 @@ def median(values: Iterable[float]) -> float:
 def within(measured: float, expected: float, tolerance: float = 0.05) -> bool:
     """``measured`` está a no máximo ``tolerance`` (fração) de ``expected``?"""
     return abs(measured - expected) <= tolerance * abs(expected)
+
+
+def poll_label(event: Event) -> str | None:
+    """Rótulo de seta para o diagrama do notebook 03: quantas mensagens vieram em cada resposta.
+
+    ``200 · [] · 160 B``, ``200 · 1 mensagem · 213 B``...; ``None`` (o rótulo padrão) para o resto.
+    """
+    if isinstance(event, HttpResponse) and event.status == 200 and event.body.startswith(b"["):
+        n = len(json.loads(event.body))
+        count = "[]" if n == 0 else "1 mensagem" if n == 1 else f"{n} mensagens"
+        return f"200 · {count} · {event.size} B"
+    return None
+
+
+async def wait_until(condition: Callable[[], bool], timeout: float = 5.0, step: float = 0.005) -> None:
+    """Espera ``condition()`` ficar verdadeira; ``timeout`` (segundos reais) só protege contra o erro.
+
+    Para esperar algo que outra tarefa faz (três requisições chegarem ao servidor, por exemplo)
+    sem adivinhar quanto tempo leva: pergunta a cada ``step`` e segue assim que der.
+    """
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(step)

@@ -186,6 +186,15 @@ class CostCalculator(widgets.VBox):
         )
         self.result.value = f'<table style="font-size:14px;margin-top:6px">{cells}</table>'
 
+    def summary(self) -> str:
+        """A tabela em uma linha de texto (para quem lê o notebook sem o widget)."""
+        rows = dict(self.rows())
+        return (f"{format_number(self.clients.value)} clientes a cada {_seconds(self.interval.value)}: "
+                f"{rows['requisições por minuto']} requisições por minuto, "
+                f"{rows['bytes de header por minuto']} de header por minuto, "
+                f"atraso médio {rows['atraso médio para ver uma mensagem']} "
+                f"(pior {rows['pior atraso']})")
+
     def __repr__(self) -> str:  # estável: o nbval compara este texto
         rpm = _per_minute(requests_per_minute(self.clients.value, self.interval.value))
         return (f"CostCalculator(clientes={self.clients.value}, intervalo={self.interval.value:g} s, "

@@ -136,5 +136,10 @@ class Waterfall(SvgWidget):
         """Duração de cada etapa, pelo nome."""
         return {s["name"]: s["end"] - s["start"] for s in self.steps}
 
+    def summary(self) -> str:
+        """Uma linha de texto com as durações (para quem lê o notebook sem o desenho)."""
+        parts = " · ".join(f"{name} {format_duration(d)}" for name, d in self.durations().items())
+        return f"total {format_duration(self.total)}: {parts}"
+
     def __repr__(self) -> str:  # estável: o nbval compara este texto
         return f"Waterfall(title={self.title!r}, etapas={[s['name'] for s in self.steps]!r})"
