@@ -15,6 +15,12 @@ loopback) nem as pausas do próprio Python (alguns milissegundos, às vezes deze
 elas viram frações de segundo simulado. Por isso as verificações do notebook usam margens
 largas e medianas, e a escala não desce muito abaixo de 50 ms.
 
+O notebook 03 usa o ``VirtualClock``, que vai além: o tempo simulado só anda quando todos os
+participantes estão esperando, então a rede e as pausas do Python não contam, as medições saem
+exatas (180 requisições, atrasos até a próxima pergunta) e não dependem da velocidade da
+máquina. O ``SimClock`` (tempo real encolhido) continua servindo a quem precisa de tempo real,
+como o notebook 05.
+
 Prazos absolutos
 ----------------
 ``await clock.sleep_until(t)`` dorme até o instante simulado ``t`` (medido desde
