@@ -3,7 +3,7 @@
 
 from .diagram import SequenceDiagram, render_svg
 from .dissector import FrameDissector, explain
-from .waterfall import Waterfall, steps_from_marks
+from .waterfall import Waterfall, format_duration, steps_from_marks
 from .costcalc import PRESETS, CostCalculator, requests_per_minute, summary_rows
 from .guide import DecisionGuide
 
@@ -15,6 +15,7 @@ __all__ = [
     "SequenceDiagram",
     "Waterfall",
     "explain",
+    "format_duration",
     "render_svg",
     "requests_per_minute",
     "steps_from_marks",
