@@ -103,8 +103,8 @@ class ChatRoom:
         Devolve assim que ``post`` guardar algo novo (ou a sala fechar); no fim do prazo,
         devolve ``[]``.
         """
-        if self.clock is not None and self.clock.running:
-            return await self._wait_on_clock(last_id, timeout)
+        if self.clock is not None and self.clock.running:  # relógio simulado: a mesma espera,
+            return await self._wait_on_clock(last_id, timeout)  # com o prazo marcado nele
         self.held += 1
         try:
             async with asyncio.timeout(timeout):
@@ -114,7 +114,7 @@ class ChatRoom:
             pass
         finally:
             self.held -= 1
-        return self._released(last_id)
+        return self._released(last_id)  # anota o que a soltou: mensagem, prazo ou parada
 
     async def _wait_on_clock(self, last_id: int, timeout: float) -> list[dict]:
         """``wait_since`` no tempo simulado: o prazo é um instante do ``VirtualClock``."""
