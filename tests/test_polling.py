@@ -296,3 +296,24 @@ async def test_wait_until_returns_as_soon_as_the_condition_holds_and_fails_loudl
     await wait_until(lambda: box, timeout=5)
     with pytest.raises(TimeoutError):
         await wait_until(lambda: False, timeout=0.05)
+
+
+async def test_stopping_the_server_mid_simulation_releases_the_held_requests_as_a_stop(reg):
+    from helpers.experiments.polling import VirtualClock
+
+    clock = VirtualClock()
+    room = ChatRoom(clock=clock)
+    server = await reg.start("chat", HttpServer(create_app(room)))
+
+    async def held():
+        async with aiohttp.ClientSession(server.url) as session:
+            async with session.get("/mensagens", params={"since": 0, "espera": 30}) as r:
+                return r.status, await r.json(), clock.now()
+
+    async def stopper():
+        await clock.sleep_until(5)
+        await reg.stop("chat")
+
+    results = await clock.run(held(), held(), stopper())
+    assert results[:2] == [(200, [], 5), (200, [], 5)]  # soltas na parada, não no prazo (30)
+    assert room.releases == {"parada": 2}
