@@ -15,6 +15,8 @@ Um subpacote por camada (de baixo para cima; cada um só importa os de cima dest
 Os nomes mais usados pelos notebooks vêm daqui mesmo: ``from helpers import registry, Tap``.
 """
 
+import importlib
+
 from .core import (
     HttpServer,
     Link,
@@ -28,23 +30,16 @@ from .core import (
     registry,
     url_for_port,
 )
-from .exercises import Feedback, Hint, check, check_async, exercise
-from .traffic import (
-    C2S,
-    S2C,
-    Chunk,
-    Closed,
-    Connected,
-    Event,
-    HttpDecoder,
-    HttpRequest,
-    HttpResponse,
-    Raw,
-    RawDecoder,
-    Tap,
-    hexdump,
-)
-from .widgets import SequenceDiagram, render_svg
+# O resto vem na primeira vez que alguém pede um destes nomes (PEP 562, ``__getattr__`` abaixo):
+# assim um servidor do curso num subprocesso (``python -m helpers.scale.broker``) não paga a
+# importação de ipywidgets, anywidget e aiohttp que ele não usa (≈ 0,5 s de CPU a cada partida).
+_LAZY = {
+    ".exercises": ("Feedback", "Hint", "check", "check_async", "exercise"),
+    ".traffic": ("C2S", "S2C", "Chunk", "Closed", "Connected", "Event", "HttpDecoder", "HttpRequest",
+                 "HttpResponse", "Raw", "RawDecoder", "Tap", "hexdump"),
+    ".widgets": ("SequenceDiagram", "render_svg"),
+}
+_LAZY_HOME = {name: module for module, names in _LAZY.items() for name in names}
 
 __all__ = [
     "C2S",
@@ -79,3 +74,16 @@ __all__ = [
     "render_svg",
     "url_for_port",
 ]
+
+
+def __getattr__(name: str):
+    module = _LAZY_HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module 'helpers' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value  # da segunda vez em diante, nem passa por aqui
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -7,7 +7,8 @@ from .protocol import MAX_SIZE, BadMessage, frame_label, origin_allowed, parse
 from .server import ChatServer
 from .store import SCHEMA, ChatStore
 from .httpapi import ChatRoom, create_app, messages
-from .widget import ChatClient, side_by_side
+
+import importlib
 
 __all__ = [
     "BadMessage",
@@ -24,3 +25,13 @@ __all__ = [
     "parse",
     "side_by_side",
 ]
+
+
+def __getattr__(name: str):
+    """O widget (anywidget, ipywidgets) só é importado quando alguém o pede (PEP 562): o servidor
+    num subprocesso (``python -m helpers.chat``, ``helpers.scale.techniques``) não paga por ele."""
+    if name in ("ChatClient", "side_by_side"):
+        value = getattr(importlib.import_module(".widget", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'helpers.chat' has no attribute {name!r}")
