@@ -9,10 +9,12 @@ from helpers.core.lifecycle import HttpServer, Registry
 from helpers.scale.techniques import (
     TECHNIQUES,
     TechniqueServer,
+    calm_schedule,
     create_server_app,
     parse_sse,
     percentile,
     run_all,
+    run_calm_room,
     run_technique,
 )
 
@@ -122,3 +124,26 @@ async def test_sse_reconnection_resumes_from_last_event_id_not_from_the_url():
                 assert bad.status == 400 and "since deve ser um número" in await bad.text()
     finally:
         await reg.stop_all()
+
+
+def test_calm_schedule_has_thirty_polls_per_message_and_a_ping_every_twenty_seconds():
+    events = calm_schedule(minutes=10, message_every=60, poll_every=2, ping_every=20)
+    kinds = [kind for _, kind in events]
+    assert (kinds.count("pergunta"), kinds.count("mensagem"), kinds.count("ping")) == (300, 10, 29)
+    assert [t for t, _ in events] == sorted(t for t, _ in events)
+    assert [t for t, kind in events if kind == "mensagem"][:2] == [1, 61]  # entre duas perguntas
+
+
+def test_calm_schedule_without_pings():
+    assert all(kind != "ping" for _, kind in calm_schedule(minutes=1, ping_every=0))
+
+
+async def test_calm_room_counts_real_bytes_and_both_clients_get_every_message(technique_server):
+    server, reg = technique_server
+    room = await run_calm_room(server, minutes=2, registry=reg)
+    assert (room.messages, room.polls, room.empty_polls, room.pings) == (2, 60, 58, 5)
+    assert room.polling_delivered == room.websocket_delivered == 2
+    # cada pergunta vazia custa uma requisição e uma resposta inteiras; o WebSocket, um frame
+    assert room.polling_bytes > 60 * 150 and 0 < room.websocket_bytes < 2000
+    assert room.ratio > 10
+    assert "calma-tap-polling" not in reg and "calma-tap-ws" not in reg

@@ -18,6 +18,12 @@ Teoria de operação
   nos dois sentidos. O atraso de uma entrega é ``recebida − enviada`` no relógio do kernel.
 * ``run_technique`` devolve um ``Result`` com p50/p95 do atraso, requisições HTTP, bytes e CPU
   do servidor por mensagem entregue.
+* ``run_calm_room`` mede a sala **calma** (uma mensagem por minuto, polling a cada 2 s, o
+  ``setInterval`` comum) num **relógio simulado**: ``calm_schedule`` (pura) lista, em segundos
+  simulados, cada pergunta do polling, cada mensagem e cada *ping* do WebSocket, e o laço executa
+  um evento depois do outro, sem esperar o relógio de verdade. Dez minutos simulados viram
+  algumas centenas de requisições reais, em menos de um segundo. Os bytes são os de verdade, que
+  passam por dois taps (um para o cliente de polling, outro para o de WebSocket).
 """
 
 from __future__ import annotations
@@ -42,13 +48,16 @@ from ..traffic.tap import Tap
 
 __all__ = [
     "TECHNIQUES",
+    "CalmRoom",
     "Result",
+    "calm_schedule",
     "TechniqueServer",
     "create_server_app",
     "parse_sse",
     "resume_point",
     "percentile",
     "run_all",
+    "run_calm_room",
     "run_technique",
     "sse_stream",
     "ws_stream",
@@ -379,6 +388,118 @@ async def run_all(server: TechniqueServer, *, progress: Callable[[int, str], Non
     if progress:
         progress(len(TECHNIQUES), "pronto")
     return results
+
+
+# --- a sala calma: bytes por mensagem entregue, num relógio simulado ---------------------------
+
+
+POLL, MESSAGE, PING = "pergunta", "mensagem", "ping"
+
+
+def calm_schedule(minutes: float = 10, message_every: float = 60, poll_every: float = 2,
+                  ping_every: float = 20) -> list[tuple[float, str]]:
+    """Os eventos de ``minutes`` minutos de uma sala calma, em ordem de tempo (segundos simulados).
+
+    O polling pergunta em 0, ``poll_every``, 2 × ``poll_every``...; cada mensagem chega no meio
+    entre duas perguntas (``message_every`` × k + ``poll_every``/2); o cliente WebSocket manda um
+    *ping* a cada ``ping_every`` s (0 desliga), como o ``websockets`` faz por padrão a cada 20 s.
+    Função pura: o relógio é só o número na tupla.
+    """
+    horizon = minutes * 60
+    events = [(k * poll_every, POLL) for k in range(math.ceil(horizon / poll_every))]
+    events += [(k * message_every + poll_every / 2, MESSAGE)
+               for k in range(math.ceil(horizon / message_every))
+               if k * message_every + poll_every / 2 < horizon]
+    if ping_every > 0:
+        events += [(k * ping_every, PING) for k in range(1, math.ceil(horizon / ping_every))]
+    order = {MESSAGE: 0, POLL: 1, PING: 2}
+    return sorted(events, key=lambda e: (e[0], order[e[1]]))
+
+
+@dataclass
+class CalmRoom:
+    """O que a sala calma custou: bytes de verdade (contados pelos taps), por técnica."""
+
+    minutes: float
+    message_every: float
+    poll_every: float
+    messages: int  # mensagens enviadas
+    polls: int  # perguntas do polling (GET /mensagens)
+    empty_polls: int  # perguntas que voltaram []
+    pings: int  # pings do cliente WebSocket
+    polling_delivered: int
+    websocket_delivered: int
+    polling_bytes: int  # nos dois sentidos
+    websocket_bytes: int  # nos dois sentidos, com o handshake, os pings e o fechamento
+
+    @property
+    def polling_per_message(self) -> float:
+        return self.polling_bytes / max(1, self.polling_delivered)
+
+    @property
+    def websocket_per_message(self) -> float:
+        return self.websocket_bytes / max(1, self.websocket_delivered)
+
+    @property
+    def ratio(self) -> float:
+        """Quantas vezes mais bytes o polling gasta por mensagem entregue."""
+        return self.polling_per_message / max(1e-9, self.websocket_per_message)
+
+    def as_dict(self) -> dict:
+        return {**asdict(self), "polling_per_message": self.polling_per_message,
+                "websocket_per_message": self.websocket_per_message, "ratio": self.ratio}
+
+
+async def run_calm_room(server: TechniqueServer, *, minutes: float = 10, message_every: float = 60,
+                        poll_every: float = 2, ping_every: float = 20, timeout: float = 20.0,
+                        registry: Registry | None = None) -> CalmRoom:
+    """Um cliente de polling e um de WebSocket na mesma sala calma, no relógio de ``calm_schedule``.
+
+    Cada evento é executado até o fim antes do próximo: a pergunta espera a resposta, a mensagem
+    espera chegar ao cliente WebSocket (um evento, não um ``sleep``). Tudo em 127.0.0.1 e
+    limitado por ``timeout`` (tempo real).
+    """
+    reg = registry if registry is not None else Registry()
+    tap_poll = await reg.start("calma-tap-polling", Tap(server.port, decoder=RawDecoder))
+    tap_ws = await reg.start("calma-tap-ws", Tap(server.port, decoder=RawDecoder))
+    counts = {POLL: 0, MESSAGE: 0, PING: 0, "vazias": 0}
+    got_poll: set[str] = set()
+    got_ws: set[str] = set()
+    try:
+        async with asyncio.timeout(timeout), \
+                aiohttp.ClientSession(server.url) as sender, \
+                aiohttp.ClientSession(tap_poll.url) as poller, \
+                aiohttp.ClientSession(tap_ws.url) as ws_session:
+            async with sender.post("/mensagens", json={"de": "início", "texto": "marco"}) as r:
+                since = (await r.json())["id"]
+            async with ws_session.ws_connect("/ws", params={"since": since}, heartbeat=None,
+                                             autoping=True) as ws:
+                for _, kind in calm_schedule(minutes, message_every, poll_every, ping_every):
+                    counts[kind] += 1
+                    if kind == POLL:
+                        async with poller.get("/mensagens", params={"since": since}) as r:
+                            news = await r.json()
+                        counts["vazias"] += not news
+                        for msg in news:
+                            got_poll.add(msg["texto"])
+                            since = msg["id"]
+                    elif kind == MESSAGE:
+                        text = f"calma {counts[MESSAGE]}"
+                        async with sender.post("/mensagens", json={"de": "Ana", "texto": text}) as r:
+                            await r.read()
+                        frame = await ws.receive()  # chega empurrada: nada a perguntar
+                        got_ws.add(json.loads(frame.data)["texto"])
+                    else:
+                        await ws.ping()
+        await tap_poll.idle(timeout=2)
+        await tap_ws.idle(timeout=2)
+        polling_bytes, websocket_bytes = tap_poll.bytes_total(), tap_ws.bytes_total()
+    finally:
+        await reg.stop("calma-tap-polling")
+        await reg.stop("calma-tap-ws")
+    return CalmRoom(minutes, message_every, poll_every, counts[MESSAGE], counts[POLL],
+                    counts["vazias"], counts[PING], len(got_poll), len(got_ws), polling_bytes,
+                    websocket_bytes)
 
 
 if __name__ == "__main__":
