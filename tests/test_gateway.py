@@ -179,3 +179,91 @@ async def test_get_delete_and_gone_on_the_management_endpoint(chat):
             await asyncio.to_thread(call, ConnectionId=cid)
     with pytest.raises(GoneException):
         await asyncio.to_thread(api.post_to_connection, ConnectionId="nunca-existiu", Data="x")
+
+
+# --- autorização no $connect: o bilhete curto e de uso único -------------------------------
+
+
+def test_a_ticket_serves_once_and_only_before_it_expires():
+    from helpers.scale.tickets import ManualClock, TicketBook, TicketRefused
+
+    clock = ManualClock()
+    book = TicketBook(ttl=30, clock=clock)
+    ticket = book.issue("ana")
+    assert book.redeem(ticket) == "ana"
+    for bad, reason in ((ticket, "já usado"), ("inventado", "desconhecido"), (None, "sem bilhete")):
+        with pytest.raises(TicketRefused, match=reason):
+            book.redeem(bad)
+    late = book.issue("bruno")
+    clock.advance(31)
+    with pytest.raises(TicketRefused, match="vencido"):
+        book.redeem(late)
+    with pytest.raises(TicketRefused, match="já usado"):  # nem vencido ele volta a valer
+        book.redeem(late)
+
+
+@pytest.fixture
+async def guarded():
+    """Um gateway cujo $connect exige um bilhete na query string, conferido por um autorizador."""
+    from helpers.scale.gateway import Unauthorized, allow, deny
+    from helpers.scale.tickets import ManualClock, TicketBook, TicketRefused
+
+    clock = ManualClock()
+    book = TicketBook(ttl=30, clock=clock)
+    seen: list[dict] = []
+
+    def authorizer(event, context):
+        ticket = event["queryStringParameters"]["ticket"]
+        if ticket == "explode":
+            raise Unauthorized()
+        try:
+            return allow(book.redeem(ticket), event["methodArn"], {"plano": "grátis"})
+        except TicketRefused:
+            return deny("anônimo", event["methodArn"])
+
+    def on_connect(event, context):
+        seen.append(event["requestContext"]["authorizer"])
+
+    reg = Registry()
+    gateway = await reg.start("gw", LocalGateway(
+        {"$connect": on_connect, "$disconnect": lambda e, c: None}, authorizer=authorizer,
+        identity_source=["route.request.querystring.ticket"]))
+    yield gateway, book, clock, seen
+    await reg.stop_all()
+
+
+async def _status(url: str) -> int:
+    try:
+        async with connect(url):
+            return 101
+    except InvalidStatus as exc:
+        return exc.response.status_code
+
+
+async def test_connect_authorizer_lets_a_fresh_ticket_in_and_passes_its_context(guarded):
+    gateway, book, _, seen = guarded
+    assert await _status(f"{gateway.ws_url}?ticket={book.issue('ana')}") == 101
+    assert seen == [{"principalId": "ana", "plano": "grátis"}]
+    await gateway.invoked("$disconnect")
+
+
+async def test_connect_authorizer_refuses_reused_expired_and_missing_tickets(guarded):
+    gateway, book, clock, seen = guarded
+    ticket = book.issue("ana")
+    assert await _status(f"{gateway.ws_url}?ticket={ticket}") == 101
+    assert await _status(f"{gateway.ws_url}?ticket={ticket}") == 403  # uso único
+    late = book.issue("bruno")
+    clock.advance(31)
+    assert await _status(f"{gateway.ws_url}?ticket={late}") == 403  # vencido
+    assert await _status(gateway.ws_url) == 401  # sem identidade: o autorizador nem roda
+    assert await _status(f"{gateway.ws_url}?ticket=explode") == 401  # Unauthorized
+    assert [a["principalId"] for a in seen] == ["ana"]
+    assert gateway.invocations.count(("$connect", gateway.invocations[0][1])) == 1
+
+
+async def test_invoked_waits_for_disconnect_without_sleeping(chat):
+    gateway, connected, _, _ = chat
+    async with connect(gateway.ws_url + "?nome=Ana"):
+        assert len(connected) == 1  # o $connect termina antes do 101
+    await gateway.invoked("$disconnect", count=1, timeout=5)
+    assert not connected

@@ -19,6 +19,16 @@ O modelo (documentação da AWS, "WebSocket APIs in API Gateway"):
   ``POST @connections/{connectionId}`` (corpo = dados a enviar), ``GET`` (informações da
   conexão) e ``DELETE`` (desconecta). Um id que não existe mais responde **410 Gone**.
 
+**Autorização no** ``$connect``. O handshake é o único momento HTTP da conexão (um ``GET`` com
+headers e query string); depois dele só há frames. Por isso a autorização da AWS mora ali: um
+**autorizador Lambda** do tipo ``REQUEST`` (ou IAM, com a requisição assinada). ``authorizer=``
+faz o mesmo aqui: ``authorizer(event, context)`` recebe ``headers``, ``queryStringParameters`` e
+``methodArn`` e devolve uma política (``allow``/``deny`` montam uma); ``Deny`` recusa com 403 e
+uma exceção ``Unauthorized`` com 401, antes de a rota ``$connect`` rodar. Com
+``identity_source=["route.request.querystring.ticket"]``, se o parâmetro faltar, o gateway
+responde 401 sem nem chamar o autorizador. O que o autorizador devolve em ``context`` chega à
+rota ``$connect`` em ``requestContext.authorizer`` (com o ``principalId``).
+
 ``LocalGateway`` é um recurso do ``registry``: ``ws_url`` é o endereço dos clientes e
 ``management_url`` o endpoint da API de gerenciamento (o mesmo
 ``https://{domainName}/{stage}`` da AWS, aqui ``http://127.0.0.1:PORTA/dev``). Handlers comuns
@@ -48,6 +58,9 @@ from ..core.lifecycle import HttpServer
 
 __all__ = [
     "Connection",
+    "Unauthorized",
+    "allow",
+    "deny",
     "GoneException",
     "LambdaContext",
     "LocalGateway",
@@ -83,6 +96,39 @@ def select_route(body: str, routes, expression: str = "$request.body.action") ->
     if isinstance(value, str) and value in routes and not value.startswith("$"):
         return value
     return DEFAULT
+
+
+class Unauthorized(Exception):
+    """Levantada por um autorizador: o gateway responde 401 (como ``raise Exception("Unauthorized")``
+    numa Lambda autorizadora da AWS)."""
+
+
+def _policy(effect: str, principal: str, resource: str, context: dict | None) -> dict:
+    return {"principalId": principal,
+            "policyDocument": {"Version": "2012-10-17",
+                               "Statement": [{"Action": "execute-api:Invoke", "Effect": effect,
+                                              "Resource": resource}]},
+            "context": dict(context or {})}
+
+
+def allow(principal: str, resource: str, context: dict | None = None) -> dict:
+    """A resposta de um autorizador que deixa ``principal`` conectar (``resource``: o ``methodArn``)."""
+    return _policy("Allow", principal, resource, context)
+
+
+def deny(principal: str, resource: str) -> dict:
+    """A resposta de um autorizador que recusa a conexão (o cliente recebe 403)."""
+    return _policy("Deny", principal, resource, None)
+
+
+def _identity_present(source: str, request: web.Request) -> bool:
+    """``route.request.querystring.X`` ou ``route.request.header.X`` está na requisição?"""
+    kind, _, name = source.removeprefix("route.request.").partition(".")
+    if kind == "querystring":
+        return bool(request.query.get(name))
+    if kind == "header":
+        return bool(request.headers.get(name))
+    raise ValueError(f"fonte de identidade não suportada: {source!r}")
 
 
 class GoneException(Exception):
@@ -157,13 +203,17 @@ class LocalGateway:
 
     def __init__(self, routes: dict[str, Handler], stage: str = "dev",
                  selection: str = "$request.body.action",
-                 on_trace: Callable[[str, str, str], None] | None = None):
+                 on_trace: Callable[[str, str, str], None] | None = None,
+                 authorizer: Handler | None = None, identity_source: list[str] | None = None):
         self.routes, self.stage, self.selection = dict(routes), stage, selection
         self.on_trace = on_trace
+        self.authorizer, self.identity_source = authorizer, list(identity_source or [])
         self.connections: dict[str, Connection] = {}
         self.invocations: list[tuple[str, str]] = []  # (rota, connectionId), em ordem
+        self._done: list[str] = []  # rotas $connect/$disconnect que já terminaram
         self.errors: list[BaseException] = []
         self._ids = itertools.count(1)
+        self._invoked = asyncio.Condition()
         self._server: HttpServer | None = None
 
     # --- ciclo de vida --------------------------------------------------------------------
@@ -240,6 +290,45 @@ class LocalGateway:
             result = await asyncio.to_thread(handler, event, context)
         return result if isinstance(result, dict) else {"statusCode": 200}
 
+    async def invoked(self, route: str, count: int = 1, timeout: float = 5.0) -> None:
+        """Espera (no máximo ``timeout`` s) até a rota ``route`` ter sido chamada ``count`` vezes
+        e ter terminado. Um ``$disconnect`` roda depois que o cliente fecha; é assim que se espera
+        por ele sem ``sleep``."""
+        async with asyncio.timeout(timeout), self._invoked:
+            await self._invoked.wait_for(lambda: self._done.count(route) >= count)
+
+    async def _finished(self, route: str) -> None:
+        async with self._invoked:
+            self._done.append(route)
+            self._invoked.notify_all()
+
+    async def _authorize(self, request: web.Request, conn_id: str, label: str) -> tuple[int, dict | None]:
+        """(status, requestContext.authorizer): 200 e o contexto, ou 401/403/500 e ``None``."""
+        if not all(_identity_present(source, request) for source in self.identity_source):
+            self._trace("gateway", label, "401: falta a identidade (o autorizador nem é chamado)")
+            return 401, None
+        event = self._event(CONNECT, conn_id, "CONNECT", request)
+        event.update(type="REQUEST", methodArn=f"arn:aws:execute-api:local:000000000000:curso/"
+                                                  f"{self.stage}/$connect")
+        context = LambdaContext(getattr(self.authorizer, "__name__", "authorizer"),
+                                event["requestContext"]["requestId"])
+        self._trace("gateway", "Lambda", f"autorizador ({label})")
+        try:
+            if inspect.iscoroutinefunction(self.authorizer):
+                policy = await self.authorizer(event, context)
+            else:
+                policy = await asyncio.to_thread(self.authorizer, event, context)
+        except Unauthorized:
+            return 401, None
+        except Exception as exc:
+            self.errors.append(exc)
+            log.warning("authorizer raised %r", exc)
+            return 500, None
+        statements = (policy or {}).get("policyDocument", {}).get("Statement", [])
+        if not statements or any(st.get("Effect") != "Allow" for st in statements):
+            return 403, None
+        return 200, {"principalId": policy.get("principalId"), **policy.get("context", {})}
+
     async def _websocket(self, request: web.Request) -> web.StreamResponse:
         conn_id = new_connection_id()
         label = request.query.get("nome", "anônimo")  # só para o desenho
@@ -247,12 +336,23 @@ class LocalGateway:
         conn = Connection(conn_id, ws, label, request.remote or "", request.headers.get("User-Agent", ""))
         self.connections[conn_id] = conn
         self._trace(label, "gateway", "handshake (upgrade)")
+        authorized = None
+        if self.authorizer is not None or self.identity_source:
+            status, authorized = await self._authorize(request, conn_id, label)
+            if status != 200:
+                self.connections.pop(conn_id, None)
+                self._trace("gateway", label, f"{status}: conexão recusada pelo autorizador")
+                return web.Response(status=status, text="Conexão recusada pelo autorizador.\n")
+        event = self._event(CONNECT, conn_id, "CONNECT", request)
+        if authorized is not None:
+            event["requestContext"]["authorizer"] = authorized
         try:
-            result = await self._invoke(CONNECT, self._event(CONNECT, conn_id, "CONNECT", request), label)
+            result = await self._invoke(CONNECT, event, label)
         except Exception as exc:
             self.errors.append(exc)
             log.warning("$connect handler raised %r", exc)
             result = {"statusCode": 500}
+        await self._finished(CONNECT)
         status = int((result or {"statusCode": 200}).get("statusCode", 200))
         if not 200 <= status < 300:
             self.connections.pop(conn_id, None)
@@ -273,6 +373,8 @@ class LocalGateway:
             except Exception as exc:
                 self.errors.append(exc)
                 log.warning("$disconnect handler raised %r", exc)
+            finally:
+                await self._finished(DISCONNECT)
         return ws
 
     async def _message(self, request: web.Request, conn: Connection, body: str) -> None:
