@@ -147,3 +147,11 @@ async def test_calm_room_counts_real_bytes_and_both_clients_get_every_message(te
     assert room.polling_bytes > 60 * 150 and 0 < room.websocket_bytes < 2000
     assert room.ratio > 10
     assert "calma-tap-polling" not in reg and "calma-tap-ws" not in reg
+
+
+def test_summary_prints_one_line_per_technique_with_the_table_numbers():
+    from helpers.scale.techniques import Result, summary
+
+    text = summary({"SSE": Result("SSE", 100, 100, 0.004, 0.009, 10, 7900, 0.05)})
+    assert text == ("SSE: 100 entregues, p50 4 ms, p95 9 ms, 0.10 req/msg, 79 B/msg, "
+                    "CPU do servidor 0.50 ms/msg")

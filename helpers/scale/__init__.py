@@ -8,9 +8,10 @@ import importlib
 
 _LAZY = {
     ".broker": ("BrokerServer", "ChatNode", "RedisServer", "RedisUnavailable", "fanout_latencies"),
-    ".gateway": ("GoneException", "LocalGateway", "ManagementApi"),
+    ".gateway": ("GoneException", "LocalGateway", "ManagementApi", "Unauthorized", "allow", "deny"),
     ".techniques": ("TECHNIQUES", "TechniqueServer", "create_server_app", "parse_sse", "percentile",
-                    "run_all", "sse_stream"),
+                    "run_all", "run_calm_room", "sse_stream", "summary"),
+    ".tickets": ("ManualClock", "TicketBook", "TicketRefused"),
 }
 _LAZY_HOME = {name: module for module, names in _LAZY.items() for name in names}
 

@@ -60,6 +60,7 @@ __all__ = [
     "run_calm_room",
     "run_technique",
     "sse_stream",
+    "summary",
     "ws_stream",
 ]
 
@@ -375,6 +376,15 @@ async def run_technique(server: TechniqueServer, technique: str, *, clients: int
     requests = sum(after_counts.get(p, 0) - before_counts.get(p, 0) for p in receiver_paths)
     return Result(technique, len(latencies), clients * messages, percentile(latencies, 50),
                   percentile(latencies, 95), requests, tap.bytes_total(), cpu)
+
+
+def summary(results: dict[str, Result]) -> str:
+    """Os números da tabela de ``run_all`` em texto, uma linha por técnica (para quem lê o
+    notebook sem o widget)."""
+    return "\n".join(
+        f"{r.technique}: {r.delivered} entregues, p50 {r.p50 * 1e3:.0f} ms, p95 {r.p95 * 1e3:.0f} ms, "
+        f"{r.requests_per_message:.2f} req/msg, {r.bytes_per_message:.0f} B/msg, "
+        f"CPU do servidor {r.cpu_per_message_ms:.2f} ms/msg" for r in results.values())
 
 
 async def run_all(server: TechniqueServer, *, progress: Callable[[int, str], None] | None = None,
