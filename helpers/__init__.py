@@ -79,7 +79,7 @@ __all__ = [
 def __getattr__(name: str):
     module = _LAZY_HOME.get(name)
     if module is None:
-        raise AttributeError(f"module 'helpers' has no attribute {name!r}")
+        raise AttributeError(f"helpers não tem o nome {name!r}")
     value = getattr(importlib.import_module(module, __name__), name)
     globals()[name] = value  # da segunda vez em diante, nem passa por aqui
     return value

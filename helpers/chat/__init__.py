@@ -34,4 +34,4 @@ def __getattr__(name: str):
         value = getattr(importlib.import_module(".widget", __name__), name)
         globals()[name] = value
         return value
-    raise AttributeError(f"module 'helpers.chat' has no attribute {name!r}")
+    raise AttributeError(f"helpers.chat não tem o nome {name!r}")

@@ -21,7 +21,7 @@ __all__ = sorted(_LAZY_HOME, key=lambda n: (n.lower(), n))
 def __getattr__(name: str):
     module = _LAZY_HOME.get(name)
     if module is None:
-        raise AttributeError(f"module 'helpers.scale' has no attribute {name!r}")
+        raise AttributeError(f"helpers.scale não tem o nome {name!r}")
     value = getattr(importlib.import_module(module, __name__), name)
     globals()[name] = value
     return value
