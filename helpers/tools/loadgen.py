@@ -1,0 +1,434 @@
+"""Gerador de carga do benchmark: clientes WebSocket leves, espalhados por vários processos.
+
+Usado só por ``helpers.tools.bench`` (``python3 curso.py benchmark``); nenhum notebook importa.
+
+Teoria de operação
+------------------
+Medir um broadcast com 1.000 clientes ``websockets`` no mesmo processo do benchmark mistura o
+custo do servidor com o dos clientes: cada frame que chega é decodificado em Python, um cliente
+depois do outro, e o último só o vê quando os 999 antes dele terminaram. Aqui:
+
+* o **servidor** roda no seu próprio processo (``BenchServer``, ``BrokerServer`` do capítulo 07,
+  ou o chat da sala de aula, ``python -m helpers.chat``);
+* os **clientes** são ``LightClient``: fazem o handshake (RFC 6455 §4.1, com
+  ``helpers.protocols.handshake``), respondem aos pings, e de cada frame de dados só leem o
+  cabeçalho (``wsframes.decode_header``) e procuram a marca ``T=<ns>`` no texto. Só inflam
+  (zlib, em C) quando a compressão foi negociada. Eles se dividem em vários processos
+  (``Fleet``), ``--conexoes`` em cada um;
+* o **tempo**: quem envia escreve ``T=<time.monotonic_ns()>`` no texto; quem recebe anota
+  ``time.monotonic_ns()`` na chegada. No Linux os dois leem o mesmo ``CLOCK_MONOTONIC``, então
+  a diferença entre processos é o atraso de verdade (envio → entrega).
+
+Comandos de um processo de clientes (uma linha no stdin; respostas no stdout):
+
+* ao subir, conecta tudo e imprime ``PRONTOS n`` (ou ``FALHOU motivo``);
+* ``ENVIAR periodo janela`` (modo sala): cada conexão manda uma mensagem a cada ``periodo``
+  segundos, começando numa fase aleatória, durante ``janela`` segundos;
+* ``FIM``: imprime ``RESULTADO {json}`` (atrasos em µs, CPU gasta, conexões perdidas) e sai.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import json
+import os
+import random
+import re
+import secrets
+import sys
+import tempfile
+import time
+import zlib
+from dataclasses import dataclass, field
+
+from ..core.lifecycle import SubprocessServer
+from ..protocols.handshake import accept_key, upgrade_request
+from ..protocols.wsframes import Frame, IncompleteFrame, Opcode, decode_header, encode_frame, new_mask
+
+__all__ = [
+    "MARK",
+    "BenchServer",
+    "Fleet",
+    "FrameScanner",
+    "LightClient",
+    "delays_in",
+    "marked_text",
+    "stamp_of",
+]
+
+MARK = re.compile(rb"T=(\d+)")
+DEFLATE_OFFER = "permessage-deflate; client_max_window_bits"  # o que um navegador oferece
+_TAIL = b"\x00\x00\xff\xff"  # RFC 7692 §7.2.2: o fim que o remetente tirou de cada mensagem
+
+
+def marked_text(now_ns: int | None = None) -> str:
+    """O texto de uma mensagem de carga: ``T=<instante do envio em ns, CLOCK_MONOTONIC>``."""
+    return f"T={time.monotonic_ns() if now_ns is None else now_ns}"
+
+
+def stamp_of(payload: bytes) -> int | None:
+    """O instante de envio escrito na mensagem (``None`` se ela não é de carga)."""
+    found = MARK.search(payload)
+    return int(found.group(1)) if found else None
+
+
+def delays_in(payloads: list[bytes], arrival_ns: int) -> list[int]:
+    """Atrasos (ns) das mensagens de carga em ``payloads``, todas chegadas em ``arrival_ns``."""
+    return [arrival_ns - s for s in map(stamp_of, payloads) if s is not None]
+
+
+class FrameScanner:
+    """Separa os frames do servidor num fluxo de bytes, sem validar nem copiar mais que o preciso.
+
+    ``feed(data)`` devolve ``[(opcode, rsv, payload), ...]`` dos frames completos; o resto fica
+    para a próxima chamada. ``inflate=True``: payloads com RSV1 (permessage-deflate) saem
+    descomprimidos, com um contexto só para a conexão inteira (*context takeover*, RFC 7692).
+    """
+
+    def __init__(self, inflate: bool = False):
+        self.buffer = bytearray()
+        self.inflater = zlib.decompressobj(-15) if inflate else None
+
+    def feed(self, data: bytes) -> list[tuple[int, int, bytes]]:
+        self.buffer += data
+        out = []
+        while self.buffer:
+            try:
+                head = decode_header(self.buffer, check=False)
+            except IncompleteFrame:
+                break
+            end = head.frame_size
+            if len(self.buffer) < end:
+                break
+            payload = bytes(self.buffer[head.size:end])
+            del self.buffer[:end]
+            if head.rsv & 0b100 and self.inflater is not None:
+                payload = self.inflater.decompress(payload + _TAIL)
+            out.append((head.opcode, head.rsv, payload))
+        return out
+
+
+@dataclass
+class _Sink:
+    """O que um processo de clientes junta: atrasos (ns), frames recebidos, conexões perdidas."""
+
+    delays: list[int] = field(default_factory=list)
+    frames: int = 0
+    lost: int = 0
+    sent: int = 0
+
+
+class LightClient(asyncio.Protocol):
+    """Um cliente WebSocket mínimo (asyncio ``Protocol``): handshake, pong, e o carimbo de chegada.
+
+    ``opened`` resolve quando o servidor aceitou o upgrade (``101`` com o ``Sec-WebSocket-Accept``
+    certo). ``join``: um texto mandado logo depois (o ``join`` do chat). ``compression``: oferece
+    permessage-deflate como um navegador; se o servidor aceitar, os frames com RSV1 são inflados.
+    """
+
+    def __init__(self, host: str, port: int, path: str, sink: _Sink, *, compression: bool = False,
+                 join: str | None = None):
+        self.host, self.port, self.path, self.sink = host, port, path, sink
+        self.compression, self.join = compression, join
+        self.key = base64.b64encode(secrets.token_bytes(16)).decode()
+        self.opened: asyncio.Future = asyncio.get_running_loop().create_future()
+        self.transport: asyncio.Transport | None = None
+        self.head = bytearray()
+        self.scanner: FrameScanner | None = None
+
+    def connection_made(self, transport) -> None:
+        self.transport = transport
+        extra = (("Sec-WebSocket-Extensions", DEFLATE_OFFER),) if self.compression else ()
+        transport.write(upgrade_request(self.key, f"{self.host}:{self.port}", self.path, extra=extra))
+
+    def data_received(self, data: bytes) -> None:
+        now = time.monotonic_ns()
+        if self.scanner is None:
+            self.head += data
+            end = self.head.find(b"\r\n\r\n")
+            if end < 0:
+                return
+            head, rest = bytes(self.head[:end]).decode("latin-1"), bytes(self.head[end + 4:])
+            if not self._accept(head):
+                return
+            data = rest
+        for opcode, _rsv, payload in self.scanner.feed(data):
+            if opcode == Opcode.PING:
+                self.send_frame(Frame.pong(payload, mask=new_mask()))
+            elif opcode == Opcode.CLOSE:
+                self.transport.close()
+            elif opcode in (Opcode.TEXT, Opcode.BINARY, Opcode.CONT):
+                self.sink.frames += 1
+                stamp = stamp_of(payload)
+                if stamp is not None:
+                    self.sink.delays.append(now - stamp)
+
+    def _accept(self, head: str) -> bool:
+        lines = head.split("\r\n")
+        headers = {k.strip().lower(): v.strip() for k, _, v in (x.partition(":") for x in lines[1:])}
+        if " 101 " not in lines[0] + " " or headers.get("sec-websocket-accept") != accept_key(self.key):
+            self.opened.set_exception(ConnectionError(f"upgrade recusado: {lines[0]}"))
+            self.transport.close()
+            return False
+        inflate = "permessage-deflate" in headers.get("sec-websocket-extensions", "")
+        self.scanner = FrameScanner(inflate=inflate)
+        if self.join is not None:
+            self.send_text(self.join)
+        self.opened.set_result(inflate)
+        return True
+
+    def send_frame(self, frame: Frame) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(encode_frame(frame, check=False))
+
+    def send_text(self, text: str) -> None:
+        self.send_frame(Frame.text(text, mask=new_mask()))
+
+    def connection_lost(self, exc) -> None:
+        if not self.opened.done():
+            self.opened.set_exception(exc or ConnectionError("conexão fechada no handshake"))
+        else:
+            self.sink.lost += 1
+
+
+# --- um processo de clientes --------------------------------------------------------------------
+
+
+def _cpu_seconds() -> float:
+    times = os.times()
+    return times.user + times.system
+
+
+async def _connect_all(url: str, count: int, compression: bool, join: str | None, sink: _Sink,
+                       concurrency: int = 20) -> list[LightClient]:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host, port, path = parts.hostname, parts.port, parts.path or "/"
+    loop = asyncio.get_running_loop()
+    clients: list[LightClient] = []
+    gate = asyncio.Semaphore(concurrency)
+
+    async def one(i: int) -> None:
+        async with gate:
+            text = None if join is None else join.replace("{i}", str(i))
+            client = LightClient(host, port, path, sink, compression=compression, join=text)
+            await loop.create_connection(lambda: client, host, port)
+            await asyncio.wait_for(client.opened, 30)
+            clients.append(client)
+
+    await asyncio.gather(*(one(i) for i in range(count)))
+    return clients
+
+
+async def _talk(clients: list[LightClient], period: float, window: float, sink: _Sink) -> None:
+    """Cada cliente manda ``T=…`` a cada ``period`` s (fase aleatória) até ``window`` s."""
+    start = time.monotonic()
+
+    async def student(client: LightClient) -> None:
+        at = random.uniform(0, period)
+        while at < window:
+            await asyncio.sleep(max(0.0, start + at - time.monotonic()))
+            client.send_text(json.dumps({"action": "send", "text": marked_text()}))
+            sink.sent += 1
+            at += period
+
+    await asyncio.gather(*(student(c) for c in clients))
+
+
+async def _client_process(url: str, count: int, compression: bool, join: str | None) -> None:
+    sink = _Sink()
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    try:
+        clients = await _connect_all(url, count, compression, join, sink)
+    except (OSError, asyncio.TimeoutError) as exc:
+        print(f"FALHOU {type(exc).__name__}: {exc}", flush=True)
+        return
+    print(f"PRONTOS {len(clients)}", flush=True)
+    cpu0 = _cpu_seconds()
+    talking = None
+    while line := (await reader.readline()).decode().split():
+        if line[0] == "ZERAR":  # esquece o que chegou até aqui (joins, presenças)
+            sink.delays.clear()
+            sink.frames = 0
+            cpu0 = _cpu_seconds()
+        elif line[0] == "ENVIAR":
+            talking = asyncio.create_task(_talk(clients, float(line[1]), float(line[2]), sink))
+        elif line[0] == "FIM":
+            break
+    if talking is not None:
+        talking.cancel()
+    result = {"delays_us": [d // 1000 for d in sink.delays], "frames": sink.frames, "lost": sink.lost,
+              "sent": sink.sent, "cpu_s": _cpu_seconds() - cpu0, "connections": len(clients)}
+    print("RESULTADO " + json.dumps(result), flush=True)
+    for client in clients:
+        if client.transport is not None:
+            client.transport.abort()
+
+
+# --- o servidor de broadcast (broadcast() ou um send por cliente) --------------------------------
+
+
+async def _bench_server(mode: str) -> None:
+    """Repassa a todos cada texto recebido; ``{"acao": "medidas"}`` → tempos de escrita (s)."""
+    import logging
+
+    from websockets.asyncio.server import broadcast, serve
+    from websockets.exceptions import ConnectionClosed
+
+    from ..scale.broker import orphan_watch
+
+    clients: set = set()
+    write_s: list[float] = []
+
+    async def handler(ws) -> None:
+        clients.add(ws)
+        try:
+            async for frame in ws:
+                if frame == '{"acao": "medidas"}':
+                    await ws.send(json.dumps({"broadcast_s": write_s}))
+                    continue
+                start = time.perf_counter()
+                if mode == "broadcast":
+                    broadcast(clients, frame)
+                else:  # o jeito ingênuo: um await send por cliente, em sequência
+                    for other in list(clients):
+                        try:
+                            await other.send(frame)
+                        except ConnectionClosed:
+                            pass
+                write_s.append(time.perf_counter() - start)
+        finally:
+            clients.discard(ws)
+
+    quiet = logging.getLogger("bench")
+    quiet.addHandler(logging.NullHandler())
+    quiet.propagate = False
+    async with serve(handler, "127.0.0.1", 0, logger=quiet, max_queue=None) as server:
+        print(f"PORTA {server.sockets[0].getsockname()[1]}", flush=True)
+        await orphan_watch()
+
+
+class BenchServer(SubprocessServer):
+    """O servidor de broadcast do benchmark num subprocesso: ``mode`` é ``"broadcast"``
+    (``websockets.broadcast``) ou ``"send"`` (um ``await ws.send`` por cliente)."""
+
+    def __init__(self, mode: str = "broadcast"):
+        super().__init__("helpers.tools.loadgen", "servidor", "--modo", mode)
+        self.mode = mode
+        self.what = f"O servidor de broadcast ({mode})"
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/"
+
+    def __repr__(self) -> str:
+        return f"BenchServer({self.mode!r})"
+
+
+# --- a frota: vários processos de clientes ------------------------------------------------------
+
+
+class Fleet:
+    """Vários processos de clientes leves (``python -m helpers.tools.loadgen clientes``).
+
+    ``await fleet.add(url, n)`` sobe processos com até ``per_process`` conexões cada e espera
+    todos dizerem ``PRONTOS``; ``command("ENVIAR 30 20")`` manda a todos; ``finish()`` junta os
+    resultados. ``close()`` mata o que sobrar (chame num ``finally``).
+    """
+
+    def __init__(self, per_process: int = 250, compression: bool = False, join: str | None = None,
+                 timeout: float = 120.0):
+        self.per_process, self.compression, self.join, self.timeout = per_process, compression, join, timeout
+        self.procs: list[asyncio.subprocess.Process] = []
+        self.connections = 0
+        self.log = tempfile.TemporaryFile()  # o stderr de todos os processos de clientes
+
+    def errors(self) -> str:
+        """O fim do que os processos de clientes escreveram no stderr."""
+        self.log.flush()
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")[-2000:]
+
+    async def add(self, url: str, count: int) -> None:
+        new = []
+        while count > 0:
+            n = min(count, self.per_process)
+            args = [sys.executable, "-m", "helpers.tools.loadgen", "clientes", "--url", url,
+                    "--conexoes", str(n), "--primeiro", str(self.connections)]
+            if self.compression:
+                args.append("--compressao")
+            if self.join is not None:
+                args += ["--join", self.join]
+            proc = await asyncio.create_subprocess_exec(
+                *args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=self.log,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"}, limit=2**26)
+            self.procs.append(proc)
+            new.append(proc)
+            self.connections += n
+            count -= n
+            # um processo por vez: 250 handshakes e joins seguidos já ocupam o servidor
+            line = await asyncio.wait_for(proc.stdout.readline(), self.timeout)
+            if not line.startswith(b"PRONTOS"):
+                raise RuntimeError(f"clientes de carga não conectaram: {line.decode().strip()}\n{self.errors()}")
+
+    async def command(self, text: str) -> None:
+        for proc in self.procs:
+            proc.stdin.write(text.encode() + b"\n")
+        await asyncio.gather(*(p.stdin.drain() for p in self.procs))
+
+    async def finish(self) -> dict:
+        """Junta os resultados de todos (e encerra os processos)."""
+        await self.command("FIM")
+        merged = {"delays_us": [], "frames": 0, "lost": 0, "sent": 0, "cpu_s": 0.0, "connections": 0}
+        for proc in self.procs:
+            line = await asyncio.wait_for(proc.stdout.readline(), self.timeout)
+            if not line.startswith(b"RESULTADO "):
+                raise RuntimeError(f"clientes de carga não responderam: {line[:200]!r}\n{self.errors()}")
+            data = json.loads(line[len(b"RESULTADO "):])
+            for key in merged:
+                merged[key] += data[key]
+        await self.close()
+        return merged
+
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.procs]
+
+    async def close(self) -> None:
+        for proc in self.procs:
+            if proc.returncode is None:
+                proc.kill()
+        for proc in self.procs:
+            await proc.wait()
+        self.procs = []
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Carga do benchmark (uso interno de helpers.tools.bench).")
+    sub = parser.add_subparsers(dest="papel", required=True)
+    server = sub.add_parser("servidor")
+    server.add_argument("--modo", choices=["broadcast", "send"], default="broadcast")
+    clients = sub.add_parser("clientes")
+    clients.add_argument("--url", required=True)
+    clients.add_argument("--conexoes", type=int, required=True)
+    clients.add_argument("--primeiro", type=int, default=0)
+    clients.add_argument("--compressao", action="store_true")
+    clients.add_argument("--join", default=None)
+    args = parser.parse_args(argv)
+    try:
+        if args.papel == "servidor":
+            asyncio.run(_bench_server(args.modo))
+        else:
+            join = None if args.join is None else args.join.replace("{p}", str(args.primeiro))
+            asyncio.run(_client_process(args.url, args.conexoes, args.compressao, join))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
