@@ -50,12 +50,17 @@ from ..protocols.wsframes import Frame, IncompleteFrame, Opcode, decode_header, 
 __all__ = [
     "MARK",
     "BenchServer",
+    "ClassroomStep",
+    "Delivery",
     "Fleet",
     "FrameScanner",
     "LightClient",
     "delays_in",
     "marked_text",
+    "measure_broadcast",
+    "measure_classroom",
     "stamp_of",
+    "summarize",
 ]
 
 MARK = re.compile(rb"T=(\d+)")
@@ -161,6 +166,8 @@ class LightClient(asyncio.Protocol):
                 self.transport.close()
             elif opcode in (Opcode.TEXT, Opcode.BINARY, Opcode.CONT):
                 self.sink.frames += 1
+                if not self.opened.done():
+                    self._joined(payload)
                 stamp = stamp_of(payload)
                 if stamp is not None:
                     self.sink.delays.append(now - stamp)
@@ -172,12 +179,18 @@ class LightClient(asyncio.Protocol):
             self.opened.set_exception(ConnectionError(f"upgrade recusado: {lines[0]}"))
             self.transport.close()
             return False
-        inflate = "permessage-deflate" in headers.get("sec-websocket-extensions", "")
-        self.scanner = FrameScanner(inflate=inflate)
-        if self.join is not None:
+        self.scanner = FrameScanner(inflate="permessage-deflate" in headers.get("sec-websocket-extensions", ""))
+        if self.join is None:
+            self.opened.set_result(True)
+        else:  # pronto só quando o servidor der as boas-vindas (ou recusar)
             self.send_text(self.join)
-        self.opened.set_result(inflate)
         return True
+
+    def _joined(self, payload: bytes) -> None:
+        if b'"welcome"' in payload:
+            self.opened.set_result(True)
+        elif b'"error"' in payload:
+            self.opened.set_exception(ConnectionError(payload.decode("utf-8", "replace")))
 
     def send_frame(self, frame: Frame) -> None:
         if self.transport is not None and not self.transport.is_closing():
@@ -196,9 +209,9 @@ class LightClient(asyncio.Protocol):
 # --- um processo de clientes --------------------------------------------------------------------
 
 
-def _cpu_seconds() -> float:
+def _cpu_seconds() -> tuple[float, float]:
     times = os.times()
-    return times.user + times.system
+    return times.user, times.system
 
 
 async def _connect_all(url: str, count: int, compression: bool, join: str | None, sink: _Sink,
@@ -255,16 +268,24 @@ async def _client_process(url: str, count: int, compression: bool, join: str | N
         if line[0] == "ZERAR":  # esquece o que chegou até aqui (joins, presenças)
             sink.delays.clear()
             sink.frames = 0
+            sink.sent = 0
             cpu0 = _cpu_seconds()
+            print("ZERADO", flush=True)
         elif line[0] == "ENVIAR":
             talking = asyncio.create_task(_talk(clients, float(line[1]), float(line[2]), sink))
+        elif line[0] == "CONTAGEM":
+            busy = int(talking is not None and not talking.done())
+            print(f"CONTAGEM {len(sink.delays)} {sink.sent} {busy}", flush=True)
+        elif line[0] == "RELATORIO":
+            cpu1 = _cpu_seconds()
+            result = {"delays_us": [d // 1000 for d in sink.delays], "frames": sink.frames,
+                      "lost": sink.lost, "sent": sink.sent, "user_s": cpu1[0] - cpu0[0],
+                      "sys_s": cpu1[1] - cpu0[1], "connections": len(clients)}
+            print("RESULTADO " + json.dumps(result), flush=True)
         elif line[0] == "FIM":
             break
     if talking is not None:
         talking.cancel()
-    result = {"delays_us": [d // 1000 for d in sink.delays], "frames": sink.frames, "lost": sink.lost,
-              "sent": sink.sent, "cpu_s": _cpu_seconds() - cpu0, "connections": len(clients)}
-    print("RESULTADO " + json.dumps(result), flush=True)
     for client in clients:
         if client.transport is not None:
             client.transport.abort()
@@ -376,23 +397,53 @@ class Fleet:
             if not line.startswith(b"PRONTOS"):
                 raise RuntimeError(f"clientes de carga não conectaram: {line.decode().strip()}\n{self.errors()}")
 
+    async def reset(self) -> None:
+        """Zera atrasos e CPU em todos os processos, e espera cada um confirmar."""
+        await self.command("ZERAR")
+        await self._replies(b"ZERADO")
+
     async def command(self, text: str) -> None:
         for proc in self.procs:
             proc.stdin.write(text.encode() + b"\n")
         await asyncio.gather(*(p.stdin.drain() for p in self.procs))
 
-    async def finish(self) -> dict:
-        """Junta os resultados de todos (e encerra os processos)."""
-        await self.command("FIM")
-        merged = {"delays_us": [], "frames": 0, "lost": 0, "sent": 0, "cpu_s": 0.0, "connections": 0}
+    async def _replies(self, prefix: bytes) -> list[bytes]:
+        out = []
         for proc in self.procs:
             line = await asyncio.wait_for(proc.stdout.readline(), self.timeout)
-            if not line.startswith(b"RESULTADO "):
-                raise RuntimeError(f"clientes de carga não responderam: {line[:200]!r}\n{self.errors()}")
-            data = json.loads(line[len(b"RESULTADO "):])
+            if not line.startswith(prefix):
+                raise RuntimeError(f"clientes de carga não responderam {prefix!r}: {line[:200]!r}\n"
+                                   f"{self.errors()}")
+            out.append(line[len(prefix):])
+        return out
+
+    async def count(self) -> tuple[int, int, int]:
+        """(mensagens de carga recebidas, enviadas, processos ainda enviando), somados."""
+        await self.command("CONTAGEM")
+        rows = [tuple(map(int, r.split())) for r in await self._replies(b"CONTAGEM ")]
+        return tuple(sum(r[k] for r in rows) for k in range(3))
+
+    async def wait_delivered(self, expected, timeout: float) -> int:
+        """Espera os clientes terminarem de enviar e as entregas chegarem a ``expected`` (um
+        número, ou função de quantas foram enviadas), consultando a cada 50 ms, por no máximo
+        ``timeout`` s. Devolve quantas chegaram."""
+        deadline = time.monotonic() + timeout
+        while True:
+            got, sent, busy = await self.count()
+            goal = expected(sent) if callable(expected) else expected
+            if (not busy and got >= goal) or time.monotonic() > deadline:
+                return got
+            await asyncio.sleep(0.05)
+
+    async def report(self) -> dict:
+        """Junta os resultados de todos os processos (que continuam conectados)."""
+        await self.command("RELATORIO")
+        merged = {"delays_us": [], "frames": 0, "lost": 0, "sent": 0, "user_s": 0.0, "sys_s": 0.0,
+                  "connections": 0}
+        for line in await self._replies(b"RESULTADO "):
+            data = json.loads(line)
             for key in merged:
                 merged[key] += data[key]
-        await self.close()
         return merged
 
     def pids(self) -> list[int]:
@@ -401,10 +452,234 @@ class Fleet:
     async def close(self) -> None:
         for proc in self.procs:
             if proc.returncode is None:
-                proc.kill()
+                proc.kill()  # FIM seria educado; aqui é o finally: ninguém fica para trás
         for proc in self.procs:
             await proc.wait()
         self.procs = []
+
+
+# --- os cenários medidos ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Uma rodada de carga: atrasos envio → entrega e para onde foi a CPU.
+
+    Tempos em segundos. ``server_write``: mediana, medida dentro do servidor, do tempo para
+    escrever uma mensagem em todos os sockets (``None`` se o servidor não mede). CPU: segundos
+    gastos durante a rodada, por mensagem enviada; ``*_sys`` é o tempo no kernel (chamadas
+    ``send``/``recv``, TCP do loopback), ``*_user`` o tempo em Python. "servidor" soma os
+    processos servidores (e o Redis, quando há).
+    """
+
+    label: str
+    clients: int
+    messages: int
+    expected: int
+    delivered: int
+    p50: float
+    p99: float
+    max: float
+    server_write: float | None
+    server_user: float
+    server_sys: float
+    clients_user: float
+    clients_sys: float
+    lost: int = 0
+
+    @property
+    def complete(self) -> bool:
+        return self.delivered >= self.expected
+
+
+def _percentile(values: list[float], p: float) -> float:
+    from ..scale.techniques import percentile
+
+    return percentile(values, p)
+
+
+def summarize(label: str, clients: int, messages: int, expected: int, result: dict,
+              server_cpu: tuple[float, float], server_write: float | None) -> Delivery:
+    """Monta o ``Delivery`` a partir do que a frota juntou. Entregas que não chegaram contam
+    como atraso infinito: um p99 com 2 % perdidos é ``inf``, não o p99 de quem chegou."""
+    import math
+
+    delays = [d / 1e6 for d in result["delays_us"]]
+    missing = max(0, expected - len(delays))
+    padded = delays + [math.inf] * missing
+    per = max(1, messages)
+    return Delivery(
+        label, clients, messages, expected, len(delays),
+        _percentile(padded, 50), _percentile(padded, 99), max(padded, default=math.nan), server_write,
+        server_cpu[0] / per, server_cpu[1] / per, result["user_s"] / per, result["sys_s"] / per,
+        result["lost"])
+
+
+def _cpu(pids: list[int]) -> tuple[float, float]:
+    import psutil
+
+    user = system = 0.0
+    for pid in pids:
+        try:
+            times = psutil.Process(pid).cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        user += times.user + times.children_user
+        system += times.system + times.children_system
+    return user, system
+
+
+async def _write_times(url: str, last: int) -> list[float]:
+    from websockets.asyncio.client import connect
+
+    async with connect(url, compression=None) as probe:
+        await probe.send('{"acao": "medidas"}')
+        async with asyncio.timeout(10):
+            while True:
+                data = json.loads(await probe.recv())
+                if "broadcast_s" in data:
+                    return data["broadcast_s"][-last:]
+
+
+async def measure_broadcast(mode: str = "broadcast", clients: int = 1000, *, messages: int = 20,
+                            gap: float = 0.2, compression: bool = False, per_process: int = 250,
+                            timeout: float = 30.0) -> Delivery:
+    """Um broadcast para ``clients`` clientes leves (em processos de ``per_process``), medido.
+
+    ``mode``: ``"broadcast"`` (``BenchServer``, ``websockets.broadcast``), ``"send"``
+    (``BenchServer``, um ``await send`` por cliente) ou ``"redis"`` (dois ``BrokerServer`` do
+    capítulo 07 ligados por um Redis, clientes meio a meio, quem envia está no primeiro).
+    ``compression``: os clientes oferecem permessage-deflate (o servidor aceita). Quem envia é um
+    cliente ``websockets`` à parte, sem compressão, que manda ``messages`` mensagens com
+    ``gap`` s entre elas. Tudo o que sobe é parado no fim, aconteça o que acontecer.
+    """
+    import statistics
+
+    from ..core.lifecycle import Registry
+    from ..scale.broker import BrokerServer, RedisServer
+    from websockets.asyncio.client import connect
+
+    reg = Registry()
+    fleet = Fleet(per_process, compression)
+    try:
+        extra_pids: list[int] = []
+        if mode == "redis":
+            redis = await reg.start("bench-redis", RedisServer())
+            servers = [await reg.start("bench-A", BrokerServer("A", redis.url)),
+                       await reg.start("bench-B", BrokerServer("B", redis.url))]
+            if redis._lite is not None:
+                extra_pids.append(redis._lite.pid)
+        else:
+            servers = [await reg.start(f"bench-{mode}", BenchServer(mode))]
+        for k, server in enumerate(servers):
+            await fleet.add(server.url, clients // len(servers) + (k < clients % len(servers)))
+        pids = [s.pid for s in servers] + extra_pids
+        async with connect(servers[0].url, compression=None, max_queue=None) as sender:
+            await fleet.reset()
+            before = _cpu(pids)
+            for _ in range(messages):
+                await sender.send(json.dumps({"de": "carga", "texto": marked_text()}))
+                await asyncio.sleep(gap)  # o ritmo da carga, não uma espera por resultado
+            expected = messages * clients
+            await fleet.wait_delivered(expected, timeout)
+            after = _cpu(pids)
+            result = await fleet.report()
+        writes = []
+        for server in servers:
+            writes += await _write_times(server.url, messages)
+        write = statistics.median(writes) if writes else None
+    finally:
+        await fleet.close()
+        await reg.stop_all()
+    label = {"broadcast": "websockets.broadcast()", "send": "um send por cliente",
+             "redis": "2 servidores + Redis"}[mode]
+    label += ", com compressão" if compression else ", sem compressão"
+    return summarize(label, clients, messages, expected, result,
+                     (after[0] - before[0], after[1] - before[1]), write)
+
+
+@dataclass(frozen=True)
+class ClassroomStep:
+    """Um tamanho de turma: a entrega medida e a memória do servidor por aluno."""
+
+    students: int
+    delivery: Delivery
+    rss_per_student: float  # bytes
+    rss_total: float  # bytes, o servidor inteiro depois da rodada
+    period: float
+    window: float
+
+
+async def _start_chat(data_dir: str, token: str):
+    """``python -m helpers.chat`` como um professor o roda (token, banco em disco, limite de taxa
+    padrão), só que em 127.0.0.1 e porta 0. Devolve (processo, porta)."""
+    from ..core.lifecycle import Process
+
+    proc = Process(sys.executable, "-m", "helpers.chat", "--port", "0", "--token", token,
+                   "--dados", data_dir, env={"PYTHONUNBUFFERED": "1"})
+    await proc.start()
+    marker = "escutando em 127.0.0.1:"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and proc.returncode is None:
+        for line in proc.output().splitlines():
+            if marker in line:
+                return proc, int(line.split(marker, 1)[1].split()[0])
+        await asyncio.sleep(0.05)
+    output = proc.output()
+    await proc.close()
+    raise RuntimeError(f"o chat não subiu:\n{output}")
+
+
+async def measure_classroom(sizes: tuple[int, ...] = (100, 300, 1000, 2000), *, period: float = 30.0,
+                            window: float = 30.0, goal_p99: float = 0.1, compression: bool = True,
+                            per_process: int = 250, drain: float = 30.0,
+                            progress=None) -> list[ClassroomStep]:
+    """A sala de aula: o chat do curso num subprocesso, a turma crescendo até ``sizes[-1]``.
+
+    Em cada tamanho, cada aluno manda uma mensagem a cada ``period`` s (fase aleatória), durante
+    ``window`` s de tempo real: a taxa é a de verdade (N/period mensagens por segundo, cada uma
+    entregue aos N), só a janela pode ser mais curta que uma aula. Para de crescer quando o
+    p99 passa de ``goal_p99``. Os alunos entram como um navegador (com permessage-deflate, se
+    ``compression``) e com o token da sala. ``drain``: prazo, depois da janela, para as últimas
+    entregas chegarem (o que não chegar conta como atraso infinito).
+    """
+    import psutil
+
+    report = progress or (lambda text: None)
+    token = secrets.token_urlsafe(12)
+    join = json.dumps({"action": "join", "nick": "aluno-{p}-{i}", "token": token})
+    steps: list[ClassroomStep] = []
+    with tempfile.TemporaryDirectory(prefix="bench-sala-") as data_dir:
+        proc, port = await _start_chat(data_dir, token)
+        fleet = Fleet(per_process, compression, join=join, timeout=max(120.0, drain + 30))
+        try:
+            server = psutil.Process(proc.popen.pid)
+            base_rss = server.memory_info().rss
+            for n in sizes:
+                if psutil.virtual_memory().available < n * 2 * 2**20:  # folga larga: 2 MiB por aluno
+                    report(f"  {n} alunos: pulado (memória livre insuficiente)")
+                    break
+                await fleet.add(f"ws://127.0.0.1:{port}/ws", n - fleet.connections)
+                rss_joined = server.memory_info().rss
+                await fleet.reset()
+                before = _cpu([proc.popen.pid])
+                await fleet.command(f"ENVIAR {period} {window}")
+                got = await fleet.wait_delivered(lambda sent: sent * n, window + drain)
+                after = _cpu([proc.popen.pid])
+                result = await fleet.report()
+                delivery = summarize(f"sala com {n} alunos", n, result["sent"], result["sent"] * n, result,
+                                     (after[0] - before[0], after[1] - before[1]), None)
+                step = ClassroomStep(n, delivery, (rss_joined - base_rss) / n, server.memory_info().rss,
+                                     period, window)
+                steps.append(step)
+                report(f"  {n} alunos: p50 {delivery.p50 * 1e3:.1f} ms, p99 {delivery.p99 * 1e3:.1f} ms, "
+                       f"{got}/{delivery.expected} entregas, {step.rss_per_student / 1024:.1f} KiB por aluno")
+                if not delivery.p99 <= goal_p99:
+                    break
+        finally:
+            await fleet.close()
+            await proc.close()
+    return steps
 
 
 def main(argv: list[str] | None = None) -> int:
