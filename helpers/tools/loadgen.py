@@ -168,6 +168,8 @@ class LightClient(asyncio.Protocol):
                 self.sink.frames += 1
                 if not self.opened.done():
                     self._joined(payload)
+                if b'"history"' in payload[:40]:  # mensagens antigas de quem acabou de entrar
+                    continue
                 stamp = stamp_of(payload)
                 if stamp is not None:
                     self.sink.delays.append(now - stamp)

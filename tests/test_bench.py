@@ -1,0 +1,93 @@
+"""O benchmark sem rede: os frames dos clientes leves, as marcas de tempo, o resumo e o relatório."""
+
+import math
+import zlib
+
+import pytest
+
+from helpers.protocols.wsframes import Frame, encode_frame
+from helpers.tools import bench, loadgen
+
+
+def _deflate_frames(texts):
+    """Frames TEXT comprimidos como um servidor com context takeover (RFC 7692 §7.2.1)."""
+    packer = zlib.compressobj(wbits=-15)
+    out = []
+    for text in texts:
+        data = packer.compress(text.encode()) + packer.flush(zlib.Z_SYNC_FLUSH)
+        assert data.endswith(b"\x00\x00\xff\xff")
+        out.append(encode_frame(Frame(1, data[:-4], True, 0b100, None), check=False))
+    return out
+
+
+def test_scanner_splits_frames_across_reads_and_keeps_the_rest():
+    data = encode_frame(Frame.text("T=5 um")) + encode_frame(Frame.ping(b"p")) + encode_frame(Frame.text("x" * 300))
+    scanner = loadgen.FrameScanner()
+    got = scanner.feed(data[:3]) + scanner.feed(data[3:20]) + scanner.feed(data[20:])
+    assert [(op, payload[:6]) for op, _rsv, payload in got] == [(1, b"T=5 um"), (9, b"p"), (1, b"xxxxxx")]
+    assert len(got[2][2]) == 300 and not scanner.buffer
+
+
+def test_scanner_inflates_with_one_context_for_the_whole_connection():
+    texts = ['{"texto": "T=1"}', '{"texto": "T=2"}', '{"texto": "T=2"}']
+    scanner = loadgen.FrameScanner(inflate=True)
+    payloads = [p for frame in _deflate_frames(texts) for _op, _rsv, p in scanner.feed(frame)]
+    assert payloads == [t.encode() for t in texts]
+
+
+def test_marks_carry_the_send_instant_and_give_the_delay():
+    assert loadgen.stamp_of(loadgen.marked_text(123).encode()) == 123
+    assert loadgen.stamp_of(b'{"type": "presence"}') is None
+    assert loadgen.delays_in([b'{"text": "T=100"}', b"nada", b"T=250"], 1000) == [900, 750]
+
+
+def test_summary_counts_what_never_arrived_as_infinitely_late():
+    result = {"delays_us": [1000] * 97, "user_s": 0.2, "sys_s": 0.1, "lost": 0}
+    d = loadgen.summarize("x", 10, 10, 100, result, (1.0, 0.5), 0.004)
+    assert d.delivered == 97 and not d.complete
+    assert d.p50 == pytest.approx(0.001) and d.p99 == math.inf
+    assert d.server_user == pytest.approx(0.1) and d.clients_sys == pytest.approx(0.01)
+
+
+def test_report_has_goal_result_verdict_and_the_reason_for_each_miss(tmp_path):
+    rows = [bench.Row("coisa boa", "1 ms", "≤ 2 ms", True), bench.Row("coisa ruim", "9 ms", "≤ 2 ms", False, "motivo medido"),
+            bench.Row("só informa", "3 B")]
+    info = {"data": "hoje", "núcleos": 2, "carga média (1 min) no início": "0.1"}
+    text = bench.write_report(tmp_path / "b.md", info, rows, "python3 curso.py benchmark --x")
+    assert "| coisa boa | 1 ms | ≤ 2 ms | ✔ |" in text and "| coisa ruim | 9 ms | ≤ 2 ms | ✘ |" in text
+    assert "| só informa | 3 B |  |  |" in text
+    assert "* **coisa ruim**: motivo medido" in text and "coisa boa**" not in text
+    assert "`python3 curso.py benchmark --x`" in text and (tmp_path / "b.md").read_text() == text
+
+
+def test_a_busy_machine_is_named_in_the_report(tmp_path):
+    info = {"núcleos": 2, "carga média (1 min) no início": "7.5"}
+    assert "carga média 7.5" in bench.write_report(tmp_path / "b.md", info, [])
+
+
+async def test_adding_a_figure_is_one_function_and_one_line(monkeypatch):
+    def rows_exemplo(args):
+        return [bench.Row("exemplo", "1")]
+
+    async def rows_assincrono(args):
+        return [bench.Row("assíncrono", "2")]
+
+    monkeypatch.setattr(bench, "TOPICS", [rows_exemplo, rows_assincrono])
+    assert [r.measure for r in await bench.collect(None)] == ["exemplo", "assíncrono"]
+
+
+def test_class_sizes_are_validated_in_portuguese(capsys):
+    parser = bench.build_parser()
+    assert parser.parse_args(["--sala", "1000,100"]).sala == [100, 1000]
+    assert parser.parse_args(["--sem-sala"]).sala == []
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--sala", "muitos"])
+    assert "esperava números separados por vírgula" in capsys.readouterr().err
+
+
+def test_every_option_is_documented_in_portuguese():
+    parser = bench.build_parser()
+    text = parser.format_help()
+    assert text.startswith("uso: ") and "opções:" in text
+    for action in parser._actions:
+        assert action.help and "show" not in action.help, action.option_strings
