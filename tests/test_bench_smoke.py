@@ -23,7 +23,7 @@ def test_benchmark_runs_end_to_end_at_tiny_sizes(tmp_path):
                           text=True, timeout=240)  # guarda contra travar; o normal é bem menos
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     report = out.read_text(encoding="utf-8")
-    for row in ("websockets.broadcast(), sem compressão", "um send por cliente", "com compressão",
+    for row in ("websockets.broadcast(), sem compressão", "um send() por cliente", "com compressão",
                 "2 servidores + Redis", "sala de aula, 4 alunos", "capacidade da sala de aula",
                 "RTT eco WebSocket", "memória do servidor por conexão ociosa", "bytes por mensagem",
                 "latência acrescentada pelo tap"):

@@ -16,7 +16,7 @@ Figuras (uma função ``rows_<tema>`` cada, chamadas na ordem de ``TOPICS``):
 2. RTT de eco WebSocket / RTT de eco TCP cru, e a latência que o tap acrescenta;
 3. broadcast para 1.000 clientes leves em outros processos (``helpers.tools.loadgen``):
    ``websockets.broadcast()`` × um ``send`` por cliente, sem × com compressão, um servidor × dois
-   ligados por Redis; p50/p99/máx do atraso, escrita no servidor, CPU de cada lado;
+   ligados por Redis; p50/p99/máximo do atraso, escrita no servidor, CPU de cada lado;
 4. capacidade da sala de aula: o chat de ``python3 curso.py chat`` com a turma crescendo;
 5. memória do servidor por conexão ociosa (RSS do subprocesso, com e sem permessage-deflate);
 6. bytes por mensagem de chat: WebSocket × polling (``helpers.scale.techniques``).
@@ -292,9 +292,9 @@ async def rows_broadcast(args) -> list[Row]:
             continue
         write = "" if d.server_write is None else f"; escrita no servidor {d.server_write * 1e3:.1f} ms"
         print(f"  broadcast ({d.label}) para {d.clients}: p50 {_ms(d.p50)}, p99 {_ms(d.p99)}, "
-              f"máx {_ms(d.max)}{write}; {d.delivered}/{d.expected} entregas", flush=True)
+              f"máximo {_ms(d.max)}{write}; {d.delivered}/{d.expected} entregas", flush=True)
         rows.append(Row(
-            f"broadcast para {d.clients} clientes ({d.label}): p50 / p99 / máx; escrita no servidor",
+            f"broadcast para {d.clients} clientes ({d.label}): p50 / p99 / máximo; escrita no servidor",
             f"{_ms(d.p50)} / **{_ms(d.p99)}** / {_ms(d.max)}; "
             + ("—" if d.server_write is None else f"{d.server_write * 1e3:.1f} ms"),
             "p99 ≤ 50 ms", d.p99 <= 0.05, _where_time_goes(d)))
@@ -340,7 +340,7 @@ async def rows_memory(args) -> list[Row]:
           f"{deflate / 1024:.1f} KiB com permessage-deflate", flush=True)
     return [
         Row("memória do servidor por conexão ociosa (sem compressão)", f"{plain / 1024:.1f} KiB",
-            "≤ 20 KiB", plain <= 20 * 1024, "Buffers do websockets e do asyncio por conexão."),
+            "≤ 20 KiB", plain <= 20 * 1024, "As filas de leitura e escrita do websockets e do asyncio, em cada conexão."),
         Row("memória do servidor por conexão ociosa (permessage-deflate, o padrão)",
             f"{deflate / 1024:.1f} KiB", "≤ 20 KiB", deflate <= 20 * 1024,
             "O estado do zlib de cada conexão (janela e memLevel) custa dezenas de KiB; a "
@@ -433,7 +433,7 @@ def write_report(path: pathlib.Path, info: dict, rows: list[Row], command: str =
         "",
         f"Gerado por `{command or 'python3 curso.py benchmark'}` (veja o docstring de "
         "`helpers/tools/bench.py`). Medidas de uma execução; rode de novo na sua máquina para "
-        "comparar. Metas das issues 7 e 15, pensadas para uma máquina de 2 núcleos.",
+        "comparar. Metas pensadas para uma máquina de 2 núcleos.",
         "",
         "| máquina | |",
         "|---|---|",

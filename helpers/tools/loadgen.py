@@ -593,7 +593,7 @@ async def measure_broadcast(mode: str = "broadcast", clients: int = 1000, *, mes
     finally:
         await fleet.close()
         await reg.stop_all()
-    label = {"broadcast": "websockets.broadcast()", "send": "um send por cliente",
+    label = {"broadcast": "websockets.broadcast()", "send": "um send() por cliente",
              "redis": "2 servidores + Redis"}[mode]
     label += ", com compressão" if compression else ", sem compressão"
     return summarize(label, clients, messages, expected, result,
