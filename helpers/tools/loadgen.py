@@ -21,10 +21,17 @@ depois do outro, e o último só o vê quando os 999 antes dele terminaram. Aqui
 
 Comandos de um processo de clientes (uma linha no stdin; respostas no stdout):
 
-* ao subir, conecta tudo e imprime ``PRONTOS n`` (ou ``FALHOU motivo``);
-* ``ENVIAR periodo janela`` (modo sala): cada conexão manda uma mensagem a cada ``periodo``
+* ao subir, conecta tudo (e, com ``--join``, espera o ``welcome`` do chat) e imprime
+  ``PRONTOS n`` (ou ``FALHOU motivo``);
+* ``ZERAR``: esquece atrasos, contagens e CPU até aqui (entradas, presenças) → ``ZERADO``;
+* ``ENVIAR periodo janela`` (a sala): cada conexão manda uma mensagem a cada ``periodo``
   segundos, começando numa fase aleatória, durante ``janela`` segundos;
-* ``FIM``: imprime ``RESULTADO {json}`` (atrasos em µs, CPU gasta, conexões perdidas) e sai.
+* ``CONTAGEM`` → ``CONTAGEM recebidas enviadas ainda_enviando``;
+* ``RELATORIO`` → ``RESULTADO {json}`` (atrasos em µs, CPU em Python e no kernel, conexões
+  perdidas); ``FIM``: sai.
+
+Os cenários medidos (``measure_broadcast``, ``measure_classroom``) sobem os servidores e a frota,
+medem e param tudo num ``finally``; devolvem ``Delivery``/``ClassroomStep`` para o benchmark.
 """
 
 from __future__ import annotations
@@ -360,8 +367,9 @@ class Fleet:
     """Vários processos de clientes leves (``python -m helpers.tools.loadgen clientes``).
 
     ``await fleet.add(url, n)`` sobe processos com até ``per_process`` conexões cada e espera
-    todos dizerem ``PRONTOS``; ``command("ENVIAR 30 20")`` manda a todos; ``finish()`` junta os
-    resultados. ``close()`` mata o que sobrar (chame num ``finally``).
+    todos dizerem ``PRONTOS``; ``command("ENVIAR 30 20")`` manda a todos; ``wait_delivered``
+    acompanha as entregas; ``report()`` junta os resultados. ``close()`` mata os processos (chame
+    num ``finally``).
     """
 
     def __init__(self, per_process: int = 250, compression: bool = False, join: str | None = None,
