@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import dataclasses
 import json
 import os
 import random
@@ -66,6 +67,7 @@ __all__ = [
     "marked_text",
     "measure_broadcast",
     "measure_classroom",
+    "run_queue_wait",
     "stamp_of",
     "summarize",
 ]
@@ -496,6 +498,8 @@ class Delivery:
     clients_user: float
     clients_sys: float
     lost: int = 0
+    server_wait: float | None = None  # s por mensagem na fila do escalonador (pronto, sem CPU)
+    clients_wait: float | None = None
 
     @property
     def complete(self) -> bool:
@@ -523,6 +527,27 @@ def summarize(label: str, clients: int, messages: int, expected: int, result: di
         _percentile(padded, 50), _percentile(padded, 99), max(padded, default=math.nan), server_write,
         server_cpu[0] / per, server_cpu[1] / per, result["user_s"] / per, result["sys_s"] / per,
         result["lost"])
+
+
+def run_queue_wait(pids: list[int]) -> float | None:
+    """Segundos que os processos ``pids`` passaram prontos para rodar, esperando a vez na CPU
+    (segundo campo de ``/proc/PID/schedstat``, em ns; só no Linux, senão ``None``)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/schedstat") as f:
+                total += int(f.read().split()[1])
+        except (OSError, IndexError, ValueError):
+            return None
+    return total / 1e9
+
+
+def _waits(before: tuple, after: tuple, messages: int) -> dict:
+    """``server_wait``/``clients_wait`` por mensagem, a partir de duas leituras de ``run_queue_wait``."""
+    out = {}
+    for key, b, a in zip(("server_wait", "clients_wait"), before, after):
+        out[key] = None if a is None or b is None else (a - b) / max(1, messages)
+    return out
 
 
 def _cpu(pids: list[int]) -> tuple[float, float]:
@@ -587,12 +612,14 @@ async def measure_broadcast(mode: str = "broadcast", clients: int = 1000, *, mes
         async with connect(servers[0].url, compression=None, max_queue=None) as sender:
             await fleet.reset()
             before = _cpu(pids)
+            waits_before = (run_queue_wait(pids), run_queue_wait(fleet.pids()))
             for _ in range(messages):
                 await sender.send(json.dumps({"de": "carga", "texto": marked_text()}))
                 await asyncio.sleep(gap)  # o ritmo da carga, não uma espera por resultado
             expected = messages * clients
             await fleet.wait_delivered(expected, timeout)
             after = _cpu(pids)
+            waits = _waits(waits_before, (run_queue_wait(pids), run_queue_wait(fleet.pids())), messages)
             result = await fleet.report()
         writes = []
         for server in servers:
@@ -604,8 +631,8 @@ async def measure_broadcast(mode: str = "broadcast", clients: int = 1000, *, mes
     label = {"broadcast": "websockets.broadcast()", "send": "um send() por cliente",
              "redis": "2 servidores + Redis"}[mode]
     label += ", com compressão" if compression else ", sem compressão"
-    return summarize(label, clients, messages, expected, result,
-                     (after[0] - before[0], after[1] - before[1]), write)
+    return dataclasses.replace(summarize(label, clients, messages, expected, result,
+                                         (after[0] - before[0], after[1] - before[1]), write), **waits)
 
 
 @dataclass(frozen=True)
@@ -673,12 +700,15 @@ async def measure_classroom(sizes: tuple[int, ...] = (100, 300, 1000, 2000), *, 
                 rss_joined = server.memory_info().rss
                 await fleet.reset()
                 before = _cpu([proc.popen.pid])
+                waits_before = (run_queue_wait([proc.popen.pid]), run_queue_wait(fleet.pids()))
                 await fleet.command(f"ENVIAR {period} {window}")
                 got = await fleet.wait_delivered(lambda sent: sent * n, window + drain)
                 after = _cpu([proc.popen.pid])
+                waits_after = (run_queue_wait([proc.popen.pid]), run_queue_wait(fleet.pids()))
                 result = await fleet.report()
                 delivery = summarize(f"sala com {n} alunos", n, result["sent"], result["sent"] * n, result,
                                      (after[0] - before[0], after[1] - before[1]), None)
+                delivery = dataclasses.replace(delivery, **_waits(waits_before, waits_after, result["sent"]))
                 step = ClassroomStep(n, delivery, (rss_joined - base_rss) / n, server.memory_info().rss,
                                      period, window)
                 steps.append(step)
