@@ -1,6 +1,8 @@
 """O benchmark sem rede: os frames dos clientes leves, as marcas de tempo, o resumo e o relatório."""
 
 import math
+import os
+import pathlib
 import zlib
 
 import pytest
@@ -91,3 +93,9 @@ def test_every_option_is_documented_in_portuguese():
     assert text.startswith("uso: ") and "opções:" in text
     for action in parser._actions:
         assert action.help and "show" not in action.help, action.option_strings
+
+
+@pytest.mark.skipif(not pathlib.Path("/proc/self/schedstat").exists(), reason="só no Linux")
+def test_run_queue_wait_reads_the_scheduler_for_a_live_process_and_none_for_a_gone_one():
+    assert loadgen.run_queue_wait([os.getpid()]) >= 0
+    assert loadgen.run_queue_wait([2**22 + 12345]) is None
