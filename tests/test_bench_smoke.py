@@ -25,7 +25,7 @@ def test_benchmark_runs_end_to_end_at_tiny_sizes(tmp_path):
     report = out.read_text(encoding="utf-8")
     for row in ("websockets.broadcast(), sem compressão", "um send() por cliente", "com compressão",
                 "2 servidores + Redis", "sala de aula, 4 alunos", "capacidade da sala de aula",
-                "RTT eco WebSocket", "memória do servidor por conexão ociosa", "bytes por mensagem",
+                "RTT eco WebSocket", "memória do servidor por conexão ociosa", "sala calma (1 msg/min",
                 "latência acrescentada pelo tap"):
         assert row in report, row
     assert "| máquina | |" in report and "carga média (1 min) no fim" in report

@@ -19,7 +19,7 @@ Figuras (uma função ``rows_<tema>`` cada, chamadas na ordem de ``TOPICS``):
    ligados por Redis; p50/p99/máximo do atraso, escrita no servidor, CPU de cada lado;
 4. capacidade da sala de aula: o chat de ``python3 curso.py chat`` com a turma crescendo;
 5. memória do servidor por conexão ociosa (RSS do subprocesso, com e sem permessage-deflate);
-6. bytes por mensagem de chat: WebSocket × polling (``helpers.scale.techniques``).
+6. bytes por mensagem entregue numa sala calma: WebSocket × polling (``run_calm_room``).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ import psutil
 from ..core.cli import ArgumentParser
 from ..core.lifecycle import Registry, TcpServer, WebSocketServer
 from ..scale.broker import BrokerServer, RedisUnavailable
-from ..scale.techniques import TechniqueServer, percentile, run_technique
+from ..scale.techniques import TechniqueServer, run_calm_room
 from ..traffic.httpdecode import RawDecoder
 from ..traffic.tap import Tap
 from . import loadgen
@@ -353,21 +353,21 @@ async def rows_memory(args) -> list[Row]:
     ]
 
 
-async def rows_bytes(args) -> list[Row]:
+async def rows_calm_room(args) -> list[Row]:
+    """Issue 15, a sala calma: bytes por mensagem entregue, WebSocket × polling (meta ≥ 50×)."""
     reg = Registry()
-    out = {}
     try:
         techniques = await reg.start("bench-tecnicas", TechniqueServer())
-        for regime, gap, interval in (("calmo", 0.2, 0.05), ("movimentado", 0.01, 0.2)):
-            for name in ("polling", "WebSocket"):
-                result = await run_technique(techniques, name, clients=10, messages=10, gap=gap,
-                                             interval=interval, registry=reg)
-                out[f"{name}_{regime}"] = result.bytes_per_message
+        room = await run_calm_room(techniques, minutes=10, registry=reg)
     finally:
         await reg.stop_all()
-    return [Row(f"bytes por mensagem entregue, chat {r}: WebSocket / polling",
-                f"{out[f'WebSocket_{r}']:.0f} B / {out[f'polling_{r}']:.0f} B")
-            for r in ("calmo", "movimentado")]
+    print(f"  sala calma (10 min simulados): WebSocket {room.websocket_per_message:.0f} B, "
+          f"polling {room.polling_per_message:.0f} B por mensagem ({room.ratio:.0f}×)", flush=True)
+    return [Row("sala calma (1 msg/min, polling a cada 2 s): bytes por mensagem entregue, polling / WebSocket",
+                f"{room.polling_per_message:.0f} B / {room.websocket_per_message:.0f} B = {room.ratio:.0f}×",
+                "≥ 50×", room.ratio >= 50,
+                f"{room.polls} perguntas do polling, {room.empty_polls} vazias, para {room.messages} "
+                "mensagens: cada pergunta vazia custa um pedido e uma resposta HTTP inteiros.")]
 
 
 # Adicionar uma figura: uma função rows_<tema> acima e uma linha aqui.
@@ -377,7 +377,7 @@ TOPICS = [
     rows_broadcast,
     rows_classroom,
     rows_memory,
-    rows_bytes,
+    rows_calm_room,
 ]
 
 
@@ -426,10 +426,10 @@ METHODS = """\
   servidor com todos dentro, menos o RSS antes do primeiro, dividido por N.
 * **Memória**: RSS do subprocesso servidor antes e depois de abrir `--conexoes-ociosas`
   conexões ociosas, dividido pelo número de conexões.
-* **Bytes por mensagem**: `helpers.scale.techniques` com 10 receptores e 10 mensagens; bytes dos
-  receptores nos dois sentidos (contados por um tap), por mensagem entregue. Chat *calmo*:
-  uma mensagem a cada 200 ms e polling a cada 50 ms. Chat *movimentado*: uma mensagem a cada
-  10 ms e polling a cada 200 ms.
+* **Sala calma**: veja `run_calm_room` em `helpers/scale/techniques.py`: uma mensagem por
+  minuto, polling a cada 2 s, ping do WebSocket a cada 20 s, 10 minutos num relógio simulado
+  (os eventos rodam um depois do outro, sem esperar o relógio); os bytes são os de verdade,
+  contados por um tap em cada cliente, nos dois sentidos (handshake e pings incluídos).
 * **Tap**: a mesma medida de eco TCP, através do tap e direto; a diferença das medianas.
 """
 
