@@ -17,6 +17,7 @@ from websockets.exceptions import ConnectionClosed
 
 from helpers.chat.guards import Limits
 from helpers.chat.server import ChatServer, configure
+from helpers.chat.widget import ChatClient
 from support import TIMEOUT, join, recv, recv_type, wait_until
 
 
@@ -116,6 +117,37 @@ async def test_a_client_that_never_reads_is_closed_with_1013_and_resumes_with_si
         await ana.close()
         await volta.close()
     finally:
+        await chat.close()
+
+
+async def test_the_notebook_client_closed_with_1013_comes_back_by_itself_with_since_and_loses_nothing(tmp_path):
+    chat = ChatServer(tmp_path / "c.sqlite3", logger=quiet(), close_timeout=60,
+                      limits=Limits(outgoing=256 * 1024, rate=None))
+    await chat.start()
+    lento = ChatClient(chat.url, "Lento", resume_after=0)
+    try:
+        await fill(chat)  # ids 1..600
+        await lento.start()
+        ana, _, _ = await join(chat.url, "Ana")
+        lento.ws.transport.pause_reading()  # o notebook travou: nada é lido
+        for _ in range(100):
+            await lento.history(0, 500)  # respostas antigas (ids 1..500) chegam depois das novas
+        await wait_until(lambda: chat.counters["lentos"] == 1, TIMEOUT, what="o servidor fechar o lento")
+        for i in range(3):
+            await ana.send(json.dumps({"action": "send", "text": f"durante {i}"}))
+        await recv_type(ana, "message")
+        lento.ws.transport.resume_reading()  # lê a fila, recebe o 1013 e volta sozinho
+        await lento.wait_for_text("durante 2", TIMEOUT)
+        await ana.send(json.dumps({"action": "send", "text": "depois"}))
+        await lento.wait_for_text("depois", TIMEOUT)
+        assert [e["type"] for e in lento.events].count("welcome") == 2 and lento.connected
+        resumed = lento.events[[e["type"] for e in lento.events].index("welcome", 1) + 1]
+        assert [m["text"] for m in resumed["messages"]] == ["durante 0", "durante 1", "durante 2"]
+        live = [m["text"] for m in lento.messages if not m["text"][:4].isdigit()]
+        assert live == ["durante 0", "durante 1", "durante 2", "depois"]  # cada uma uma vez, em ordem
+        await ana.close()
+    finally:
+        await lento.close()
         await chat.close()
 
 

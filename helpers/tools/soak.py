@@ -373,13 +373,12 @@ async def _attack(url: str, source: str, insider: str) -> list[dict]:
         attempt("DNS rebinding", [encode(join_request("Intruso"))], host="evil.example", origin=f"http://{evil}"),
         attempt("DNS rebinding com token chutado", [encode(join_request("Intruso", token="chute"))],
                 host="evil.example", origin=f"http://{evil}"),
-        attempt("fora da faixa, JSON fundo e frame grande", [
-            json.dumps({"action": "join", "nick": "X", "since": 2**63}),
-            json.dumps({"action": "history", "since": 2**63}),
-            json.dumps({"action": "send", "text": "oi", "seq": 2**63}),
-            deep,
-            json.dumps({"action": "send", "text": "x" * MAX_SIZE}),
-        ]),
+        # uma tentativa por conexão: cada uma é respondida antes do prazo do join (10 s)
+        attempt("join com since 2⁶³", [json.dumps({"action": "join", "nick": "X", "since": 2**63})]),
+        attempt("history com since 2⁶³", [json.dumps({"action": "history", "since": 2**63})]),
+        attempt("send com seq 2⁶³", [json.dumps({"action": "send", "text": "oi", "seq": 2**63})]),
+        attempt("JSON com 3.000 níveis", [deep]),
+        attempt("frame grande demais", [json.dumps({"action": "send", "text": "x" * MAX_SIZE})]),
         *(attempt(f"token errado {i + 1}", [encode(join_request("Intruso", token=f"chute{i}"))])
           for i in range(8)),
         attempt("nunca manda o join", []),
