@@ -236,6 +236,39 @@ async def rows_calm_room(techniques: TechniqueServer, reg: Registry, minutes: fl
             f"{room.ratio:.0f}× | ≥ 50× | {_ok(room.ratio >= 50)} |"]
 
 
+# --- soak da sala de aula (issue 13; helpers.tools.soak) ---------------------------------------
+
+
+def rows_soak(small: bool = False) -> list[str]:
+    """Linhas da tabela com o soak da sala de aula: entrega aos comportados (p50/p99, calma e sob
+    carga), memória do servidor e o que as enchentes conseguiram. ``small``: uma turma de 20
+    (para testar o benchmark depressa); senão, a turma da issue (200 + 20 + 10 + 3 + 1)."""
+    from .soak import Plan, run
+
+    plan = Plan(good=20, slow=2, flooders=1, flaky=4) if small else Plan()
+    r = run(plan)
+    print(r.summary(), flush=True)
+    mib = 2**20
+    ms = lambda phase, q: f"{r.p(phase, q) * 1e3:.0f} ms"  # noqa: E731
+    floods = r.bad.get("enchentes", [])
+    stored = sum(r.stored.get(f["nick"], 0) for f in floods)
+    seconds = max((f["seconds"] for f in floods), default=0)
+    turma = f"{plan.good} + {plan.flaky} instáveis + {plan.slow} lentos + {plan.flooders} enchentes + atacante"
+    return [
+        f"| soak ({turma}): entrega aos comportados, rodada calma, p50 / p99 | {ms('calma', 50)} / {ms('calma', 99)} | | |",
+        f"| soak: entrega aos comportados, sob carga (enchentes, lentos, quedas, ataque), p50 / p99 | "
+        f"{ms('sob carga', 50)} / {ms('sob carga', 99)} | | |",
+        f"| soak: RSS do servidor ocioso / turma / pico / depois dos maus | {r.rss_idle / mib:.0f} / "
+        f"{r.rss_class / mib:.0f} / {r.rss_peak / mib:.0f} / {r.rss_after / mib:.0f} MiB | pico ≤ ocioso + 64 MiB | "
+        f"{_ok(r.rss_peak <= r.rss_idle + 64 * mib)} |",
+        f"| soak: mensagens das {len(floods)} enchentes guardadas (limite 5/s, rajada 20) | {stored} em "
+        f"{seconds:.0f} s | ≤ {len(floods)} × (20 + 5 × {seconds:.0f} s) | "
+        f"{_ok(stored <= len(floods) * (20 + 5 * (seconds + 1)))} |",
+        f"| soak: duração / CPU do servidor / CPU dos clientes | {r.seconds:.0f} s / "
+        f"{r.cpu.get('servidor', 0):.1f} s / {r.cpu.get('clientes', 0):.1f} s | ≤ 60 s | {_ok(r.seconds <= 60)} |",
+    ]
+
+
 # --- relatório ---------------------------------------------------------------------------------
 
 
@@ -317,6 +350,7 @@ def write_report(path: pathlib.Path, info: dict, notebooks: dict[str, float] | N
         f"| memória do servidor por conexão ociosa (permessage-deflate, o padrão) | {net['mem_deflate'] / 1024:.1f} KiB | ≤ 20 KiB | {_ok(net['mem_deflate'] <= 20 * 1024)} |",
         *net["rows_calm_room"],
         f"| latência acrescentada pelo tap por mensagem | {(net['tap_rtt'] - net['tcp_rtt']) * 1e3:.3f} ms | ≤ 1 ms | {_ok(net['tap_rtt'] - net['tcp_rtt'] <= 1e-3)} |",
+        *net.get("linhas_soak", []),  # rows_soak
         "",
         *_misses(info, notebooks, net),
         "## Como cada figura é medida",
@@ -368,6 +402,7 @@ def main(argv: list[str] | None = None) -> int:
         notebooks = measure_notebooks()
     print("Rede:", flush=True)
     net = asyncio.run(measure_network(args.clientes))
+    net["linhas_soak"] = rows_soak()
     print(write_report(pathlib.Path(args.saida), info, notebooks, net))
     print(f"\n✔ gravado em {args.saida}")
     return 0
