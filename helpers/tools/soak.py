@@ -5,8 +5,8 @@ Da issue 13 (capítulo 06, "Uso consciente"). O servidor sobe como o instrutor o
 ``--token-professor``, em 127.0.0.1 numa porta livre) e recebe, de ``Plan.workers`` processos
 clientes (``multiprocessing``, início *spawn*), uma turma com todo tipo de gente:
 
-* ``good`` alunos comportados (o primeiro é o ``professor``, com o token do professor) que
-  mandam uma mensagem por rodada;
+* ``good`` alunos comportados (o primeiro é o ``professor``, com o token do professor): todos
+  leem tudo; em cada rodada, um em cada dez fala (``expected_rounds``);
 * ``flaky`` alunos de Wi-Fi ruim: a conexão cai de repente (``abort``, sem o CLOSE) logo depois
   de mandar (rodada 1) e no meio das mensagens da rodada 2; voltam com ``since`` e reenviam o que
   não teve recibo (``client`` + ``seq``: o servidor não guarda duas vezes);
@@ -21,11 +21,12 @@ seu IP): as tentativas de token do atacante são limitadas no endereço dele, n�
 
 Roteiro, movido por eventos e contadores (nenhuma espera "dorme até dar tempo"):
 
-1. a turma comportada entra; 2. rodada 1, **calma**: cada um manda uma mensagem (os envios se
+1. a turma comportada entra; 2. rodada 1, **calma**: quem fala manda uma mensagem (os envios se
 espalham por ``Plan.window`` segundos: o ritmo de quem digita) e todos esperam receber todas;
-3. entram lentos, enchentes e atacante; 4. rodada 2, **sob carga**; 5. espera cada lento ser
-derrubado pelo servidor e o atacante terminar; 6. os maus saem; 7. um aluno novo entra e conversa;
-8. cada processo confere, cliente a cliente, o que recebeu (``check_delivery``).
+3. entram lentos, enchentes e atacante; 4. rodada 2, **sob carga**, no mesmo ritmo; as enchentes
+saem no fim dela; 5. espera cada lento ser derrubado pelo servidor e o atacante terminar; 6. os
+lentos saem; 7. um aluno novo entra e conversa; 8. cada processo confere, cliente a cliente, o
+que recebeu (``check_delivery``).
 
 Memória: RSS do servidor lido de ``/proc/PID/status`` (``VmRSS``; o pico, ``VmHWM``). Atraso de
 entrega: do envio (``time.monotonic`` no texto da mensagem, o mesmo relógio em todos os processos
@@ -62,7 +63,7 @@ from ..chat.guards import Limits
 from ..chat.protocol import MAX_SIZE, encode, history_request, join_request, send_request
 from ..chat.store import ChatStore
 
-__all__ = ["Delivery", "Plan", "SoakResult", "check_delivery", "percentile", "run"]
+__all__ = ["Delivery", "Plan", "SoakResult", "check_delivery", "expected_rounds", "percentile", "run"]
 
 MARKER = "Chat do curso escutando em 127.0.0.1:"
 TOKEN, INSTRUCTOR = "turma-soak", "mestre-soak"
@@ -81,7 +82,7 @@ class Plan:
     attacker: bool = True
     workers: int = 2
     window: float = 3.0  # segundos em que os envios de uma rodada se espalham
-    calm_every: int = 10  # na rodada calma fala um aluno em cada tantos
+    talk_every: int = 10  # em cada rodada fala um comportado em cada tantos (ver ``expected_rounds``)
     archive: int = 500  # mensagens antigas no banco (uma sala que já conversou muito)
     flood_max: int = 5000  # mensagens, no máximo, de cada enchente
     slow_max: int = 5000  # pedidos de histórico, no máximo, de cada lento...
@@ -411,7 +412,7 @@ async def _work(pipe: Connection, roles: dict, plan: Plan) -> None:
         s = Student(nick, _address(kind, index), token, url, news,
                     drop_on_send={expected[nick][0]} if flaky else (),
                     drop_after={2: rng.randint(1, max(1, size[2] - 1))} if flaky else None)
-        s.tracked, s.timed, s.rounds = set(expected), timed, expected[nick]
+        s.tracked, s.timed, s.rounds = set(expected), timed, expected.get(nick, [])
         students.append(s)
     tasks = [asyncio.ensure_future(s.live()) for s in students]
     await asyncio.gather(*(s.joined.wait() for s in students))
@@ -584,13 +585,31 @@ def _prefill(path: pathlib.Path, n: int) -> None:
             store.add("arquivo", f"recado {i}")
 
 
-def _roles(plan: Plan) -> list[dict]:
+def _students(plan: Plan) -> list[tuple[str, int, int, bool]]:
+    """(apelido, tipo, índice, instável?) de cada aluno; o primeiro é o professor."""
     good = [("professor" if i == 0 else f"aluno{i:03d}", 1, i, False) for i in range(plan.good)]
-    flaky = [(f"instavel{i:02d}", 2, i, True) for i in range(plan.flaky)]
-    everyone = good + flaky
-    # a rodada calma: um em cada ``calm_every`` (o professor e os instáveis também); a sob carga: todos
-    expected = {s[0]: [1, 2] if s[2] % plan.calm_every == 0 else [2] for s in everyone}
-    return [{"students": everyone[w :: plan.workers], "expected": expected, "timed": [s[0] for s in good],
+    return good + [(f"instavel{i:02d}", 2, i, True) for i in range(plan.flaky)]
+
+
+def expected_rounds(plan: Plan) -> dict[str, list[int]]:
+    """Quem fala em que rodada. Na calma, um comportado em cada ``talk_every`` (índices 0, 10, 20...,
+    o professor entre eles) e um instável em cada ``talk_every``; sob carga, outros tantos
+    comportados (índices 5, 15, 25...) e todos os instáveis (as quedas deles são nesta rodada).
+    As duas rodadas têm ritmos parecidos: a diferença de atraso entre elas é o efeito dos maus."""
+    out = {}
+    for nick, _, i, flaky in _students(plan):
+        calm = [1] if i % plan.talk_every == 0 else []
+        loaded = [2] if flaky or i % plan.talk_every == plan.talk_every // 2 else []
+        if calm + loaded:
+            out[nick] = calm + loaded
+    return out
+
+
+def _roles(plan: Plan) -> list[dict]:
+    everyone = _students(plan)
+    expected = expected_rounds(plan)
+    return [{"students": everyone[w :: plan.workers], "expected": expected,
+             "timed": [s[0] for s in everyone if not s[3]],
              "slow": list(range(plan.slow))[w :: plan.workers],
              "flooders": list(range(plan.flooders))[w :: plan.workers],
              "attacker": plan.attacker and w == plan.workers - 1}
