@@ -71,7 +71,10 @@ def test_soak_good_and_flaky_students_get_every_message_exactly_once_in_order(so
         assert s["delivery"]["received"] == sum(len(r) for r in expected.values())
         assert not s["errors"], (s["nick"], s["errors"])
     flaky = [s for s in students if s["nick"].startswith("instavel")]
-    assert all(s["drops"] == 2 and s["sessions"] == 3 for s in flaky), flaky
+    # cada instável cai logo depois de mandar e no meio da rodada sob carga (as duas quedas podem
+    # ser a mesma, se a do meio vier antes do envio), e volta uma vez a cada queda
+    assert all(1 <= s["drops"] <= 2 and s["sessions"] == s["drops"] + 1 for s in flaky), flaky
+    assert sum(s["drops"] for s in flaky) >= PLAN.flaky * 3 // 2, flaky
     # no banco: cada mensagem guardada uma vez só (os reenvios depois das quedas foram reconhecidos)
     assert soak.stored_rounds == expected
     assert all(p == p for p in (soak.p("calma", 99), soak.p("sob carga", 99)))  # medidos (não nan)

@@ -275,7 +275,7 @@ class Student:
         self.session_sent.add(r)
         with contextlib.suppress(ConnectionClosed):  # caiu agora: a volta reenvia
             await ws.send(encode(send_request(text, r)))
-            if r in self.drop_on_send:
+            if r in self.drop_on_send and not ws.transport.is_closing():  # (já caída: não conta)
                 self._drop(ws)
 
     async def finish(self) -> None:
