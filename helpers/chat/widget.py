@@ -344,8 +344,7 @@ class ChatClient:
         elif kind == "history":
             self.messages.extend(event["messages"])
             self._last_id = max([self._last_id, *(m["id"] for m in event["messages"])])
-            for msg in event["messages"]:
-                self._show(msg)
+            self._show(*event["messages"])  # uma página, um redesenho (não um por mensagem)
         elif kind == "welcome":
             self.online = event["online"]
         elif kind == "presence":  # só a diferença: a lista inteira veio no welcome
@@ -361,13 +360,16 @@ class ChatClient:
             self._show({"kind": "error", "text": event["error"]})
         self._wake()
 
-    def _show(self, item: dict) -> None:
-        if "kind" not in item:
-            item = {"kind": "mine" if item["nick"] == self.nick else "message", "id": item["id"],
-                    "nick": item["nick"], "text": item["text"]}
-            if self.typing == item["nick"]:
-                self.typing = ""
-        self.lines = [*self.lines, item][-self.max_lines :]
+    def _show(self, *items: dict) -> None:
+        shown = []
+        for item in items:
+            if "kind" not in item:
+                item = {"kind": "mine" if item["nick"] == self.nick else "message", "id": item["id"],
+                        "nick": item["nick"], "text": item["text"]}
+                if self.typing == item["nick"]:
+                    self.typing = ""
+            shown.append(item)
+        self.lines = [*self.lines, *shown][-self.max_lines :]
 
     def _typing(self, who: str) -> None:
         self.typing = who
