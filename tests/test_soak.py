@@ -5,12 +5,12 @@ comportados, 20 instáveis (quedas bruscas, volta com ``since``), 10 lentos que 
 3 enchentes e um atacante, espalhados por 2 processos clientes, contra ``python -m helpers.chat``
 com ``--token`` e ``--token-professor`` em 127.0.0.1. Um soak só roda (fixture do módulo); cada teste
 confere uma parte. Nada depende da velocidade: o roteiro anda por eventos e contadores, e o prazo
-(``Plan.timeout``) é só a guarda contra travar (~15 s de CPU no total; numa máquina de 2 núcleos
-dividida com outros programas, 40–70 s de relógio).
+(``Plan.timeout``) é só a guarda contra travar (~10 s de CPU no total, servidor e clientes; numa
+máquina de 2 núcleos dividida com outros programas, carga média 6–9, 22–28 s de relógio).
 
 Limites declarados (conferidos aqui, medidos numa máquina de 2 núcleos):
 
-* memória do servidor: pico ≤ ocioso + ``PEAK_MIB`` (medido: +18 a +20 MiB com 10 lentos de
+* memória do servidor: pico ≤ ocioso + ``PEAK_MIB`` (medido: +17 a +22 MiB com 10 lentos de
   1 MiB de fila cada); depois que os maus saem, ≤ a linha de base da turma + ``AFTER_MIB``
   (medido: +4 a +6 MiB);
 * cada enchente: guardadas ≤ rajada + taxa × tempo conectado (+1 s de folga para o que já estava
