@@ -3,6 +3,8 @@
 * ``await wait_until(lambda: tap.connections == 3)``: confere a condição a cada poucos
   milissegundos e falha (``AssertionError``) se ela não vier em ``timeout`` segundos. O limite é
   só uma guarda contra travar: nenhum teste passa ou falha pela velocidade da máquina.
+* ``recv``, ``recv_type`` e ``join``: um cliente ``websockets`` do chat em poucas linhas (o
+  próximo evento JSON, o próximo de um tipo, entrar na sala e ler o ``welcome`` e o histórico).
 * ``start_standalone("helpers.chat", "--port", "0", marker=CHAT_MARKER)``: ``python -m MÓDULO``
   num subprocesso, como o README manda rodar, e a porta lida da saída dele por
   ``Process.wait_for_port`` (o mesmo código dos servidores do capítulo 07). Para testes
@@ -13,14 +15,20 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sys
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
+from websockets.asyncio.client import connect
+
 from helpers.core.lifecycle import Process
 
-__all__ = ["CHAT_MARKER", "start_standalone", "stop_standalone", "wait_until"]
+__all__ = ["CHAT_MARKER", "TIMEOUT", "join", "recv", "recv_type", "start_standalone", "stop_standalone",
+           "wait_until"]
+
+TIMEOUT = 10  # segundos: só a guarda contra travar de ``recv`` e ``join``
 
 CHAT_MARKER = "Chat do curso escutando em 127.0.0.1:"  # a linha em que ``python -m helpers.chat`` diz a porta
 
@@ -33,6 +41,30 @@ async def wait_until(condition: Callable[[], object], timeout: float = 10.0, int
         if time.monotonic() > deadline:
             raise AssertionError(f"a condição não veio em {timeout} s: {what or condition}")
         await asyncio.sleep(interval)
+
+
+async def recv(ws) -> dict:
+    """O próximo evento do chat, já lido do JSON."""
+    return json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
+
+
+async def recv_type(ws, kind: str) -> dict:
+    """O próximo evento do tipo ``kind`` (pula os outros, como presença)."""
+    while True:
+        event = await recv(ws)
+        if event["type"] == kind:
+            return event
+
+
+async def join(url: str, nick: str, **fields):
+    """Conecta e entra na sala; devolve ``(conexão, welcome, primeira página do histórico)``."""
+    ws = await connect(url, compression=None, open_timeout=TIMEOUT)
+    await ws.send(json.dumps({"action": "join", "nick": nick, **fields}))
+    welcome = await recv(ws)
+    assert welcome["type"] == "welcome", welcome
+    history = await recv(ws)
+    assert history["type"] == "history", history
+    return ws, welcome, history
 
 
 def _in_own_loop(coro):

@@ -13,7 +13,7 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 TINY = ["--sem-notebooks", "--clientes", "12", "--mensagens", "3", "--intervalo", "0.05",
         "--por-processo", "12", "--sala", "4,8", "--sala-periodo", "1", "--sala-janela", "1",
-        "--conexoes-ociosas", "10", "--voltas", "30"]
+        "--conexoes-ociosas", "10", "--voltas", "30", "--soak", "pequeno"]
 
 
 def test_benchmark_runs_end_to_end_at_tiny_sizes(tmp_path):
@@ -26,7 +26,7 @@ def test_benchmark_runs_end_to_end_at_tiny_sizes(tmp_path):
     for row in ("websockets.broadcast(), sem compressão", "um send() por cliente", "com compressão",
                 "2 servidores + Redis", "sala de aula, 4 alunos", "capacidade da sala de aula",
                 "RTT eco WebSocket", "memória do servidor por conexão ociosa", "sala calma (1 msg/min",
-                "latência acrescentada pelo tap"):
+                "latência acrescentada pelo tap", "soak (20 + 4 instáveis", "soak: RSS do servidor"):
         assert row in report, row
     assert "| máquina | |" in report and "carga média (1 min) no fim" in report
     assert "Traceback" not in done.stderr, done.stderr[-3000:]

@@ -18,8 +18,8 @@ from helpers.chat.server import ChatServer, build_parser, configure
 from helpers.chat.protocol import LIMITS, MAX_SIZE, MAX_TEXT
 from helpers.protocols.handshake import SAMPLE_MASK, RawWebSocket
 from helpers.protocols.wsframes import Frame, Opcode
+from support import TIMEOUT, join, recv, recv_type
 
-TIMEOUT = 3
 
 
 @pytest.fixture
@@ -32,28 +32,6 @@ async def chat(tmp_path):
         yield server
     finally:
         await server.close()
-
-
-async def recv(ws) -> dict:
-    return json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
-
-
-async def recv_type(ws, kind: str) -> dict:
-    """O próximo evento do tipo ``kind`` (pula os outros, como presença)."""
-    while True:
-        event = await recv(ws)
-        if event["type"] == kind:
-            return event
-
-
-async def join(url: str, nick: str, **fields):
-    ws = await connect(url, compression=None, open_timeout=TIMEOUT)
-    await ws.send(json.dumps({"action": "join", "nick": nick, **fields}))
-    welcome = await recv(ws)
-    assert welcome["type"] == "welcome", welcome
-    history = await recv(ws)
-    assert history["type"] == "history", history
-    return ws, welcome, history
 
 
 async def say(ws, text: str) -> None:

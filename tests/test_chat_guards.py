@@ -17,9 +17,9 @@ from websockets.exceptions import ConnectionClosed
 
 from helpers.chat.guards import Limits
 from helpers.chat.server import ChatServer, configure
-from support import wait_until
+from helpers.chat.widget import ChatClient
+from support import TIMEOUT, join, recv, recv_type, wait_until
 
-TIMEOUT = 10
 
 
 def quiet() -> logging.Logger:
@@ -36,26 +36,6 @@ async def chat(tmp_path):
         yield server
     finally:
         await server.close()
-
-
-async def recv(ws) -> dict:
-    return json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT))
-
-
-async def recv_type(ws, kind: str) -> dict:
-    while True:
-        event = await recv(ws)
-        if event["type"] == kind:
-            return event
-
-
-async def join(url: str, nick: str, **fields):
-    ws = await connect(url, compression=None, open_timeout=TIMEOUT)
-    await ws.send(json.dumps({"action": "join", "nick": nick, **fields}))
-    welcome = await recv(ws)
-    assert welcome["type"] == "welcome", welcome
-    await recv_type(ws, "history")
-    return ws, welcome
 
 
 # --- item 4: valores fora da faixa recebem o erro de sempre, nunca um 1011 ----------------------
@@ -78,7 +58,7 @@ async def test_a_join_with_since_beyond_64_bits_gets_an_error_not_a_1011(chat):
     '{"action": "send", "text": ' + "[" * 3000 + "]" * 3000 + "}",
 ])
 async def test_out_of_range_values_get_the_ordinary_error_and_the_connection_stays_open(chat, raw):
-    ana, _ = await join(chat.url, "Ana", client="c-ana")
+    ana, _, _ = await join(chat.url, "Ana", client="c-ana")
     await ana.send(raw)
     error = await recv_type(ana, "error")
     assert error["error"][0].isupper() and "1011" not in error["error"]
@@ -121,7 +101,7 @@ async def test_a_client_that_never_reads_is_closed_with_1013_and_resumes_with_si
             await lento.send(json.dumps({"action": "history", "since": 0, "limit": 500}))
         await wait_until(lambda: chat.counters["lentos"] == 1, TIMEOUT, what="o servidor fechar o lento")
         assert "Lento" not in chat.nicks()
-        ana, _ = await join(chat.url, "Ana")  # os outros seguem normalmente
+        ana, _, _ = await join(chat.url, "Ana")  # os outros seguem normalmente
         await ana.send(json.dumps({"action": "send", "text": "enquanto o Lento estava fora"}))
         last = (await recv_type(ana, "message"))["id"]
         lento.transport.resume_reading()
@@ -129,7 +109,7 @@ async def test_a_client_that_never_reads_is_closed_with_1013_and_resumes_with_si
             while True:
                 await recv(lento)
         assert closed.value.rcvd.code == 1013 and "since" in closed.value.rcvd.reason
-        volta, _ = await join(chat.url, "Lento", since=welcome["last_id"])
+        volta, _, _ = await join(chat.url, "Lento", since=welcome["last_id"])
         assert chat.counters["lentos"] == 1
         await volta.send(json.dumps({"action": "history", "since": last - 1, "limit": 1}))
         assert [m["text"] for m in (await recv_type(volta, "history"))["messages"]] == [
@@ -137,6 +117,37 @@ async def test_a_client_that_never_reads_is_closed_with_1013_and_resumes_with_si
         await ana.close()
         await volta.close()
     finally:
+        await chat.close()
+
+
+async def test_the_notebook_client_closed_with_1013_comes_back_by_itself_with_since_and_loses_nothing(tmp_path):
+    chat = ChatServer(tmp_path / "c.sqlite3", logger=quiet(), close_timeout=60,
+                      limits=Limits(outgoing=256 * 1024, rate=None))
+    await chat.start()
+    lento = ChatClient(chat.url, "Lento", resume_after=0)
+    try:
+        await fill(chat)  # ids 1..600
+        await lento.start()
+        ana, _, _ = await join(chat.url, "Ana")
+        lento.ws.transport.pause_reading()  # o notebook travou: nada é lido
+        for _ in range(100):
+            await lento.history(0, 500)  # respostas antigas (ids 1..500) chegam depois das novas
+        await wait_until(lambda: chat.counters["lentos"] == 1, TIMEOUT, what="o servidor fechar o lento")
+        for i in range(3):
+            await ana.send(json.dumps({"action": "send", "text": f"durante {i}"}))
+        await recv_type(ana, "message")
+        lento.ws.transport.resume_reading()  # lê a fila, recebe o 1013 e volta sozinho
+        await lento.wait_for_text("durante 2", 6 * TIMEOUT)  # (só a guarda: a fila tem alguns MB)
+        await ana.send(json.dumps({"action": "send", "text": "depois"}))
+        await lento.wait_for_text("depois", TIMEOUT)
+        assert [e["type"] for e in lento.events].count("welcome") == 2 and lento.connected
+        resumed = lento.events[[e["type"] for e in lento.events].index("welcome", 1) + 1]
+        assert [m["text"] for m in resumed["messages"]] == ["durante 0", "durante 1", "durante 2"]
+        live = [m["text"] for m in lento.messages if not m["text"][:4].isdigit()]
+        assert live == ["durante 0", "durante 1", "durante 2", "depois"]  # cada uma uma vez, em ordem
+        await ana.close()
+    finally:
+        await lento.close()
         await chat.close()
 
 
@@ -165,8 +176,8 @@ async def test_a_flooder_gets_an_error_only_for_itself_and_the_others_see_only_w
                       limits=Limits(rate=1, burst=4, history_cost=2, penalty=0))
     await chat.start()
     try:
-        ana, _ = await join(chat.url, "Ana")     # join: 1 ficha; sobram 3
-        bruno, _ = await join(chat.url, "Bruno")
+        ana, _, _ = await join(chat.url, "Ana")     # join: 1 ficha; sobram 3
+        bruno, _, _ = await join(chat.url, "Bruno")
         for i in range(5):
             await ana.send(json.dumps({"action": "send", "text": f"m{i}"}))
         errors, seen = [], 0
@@ -228,11 +239,11 @@ async def test_through_another_host_the_page_key_lets_the_join_in(chat):
 
 
 async def test_a_nickname_in_use_is_refused_unless_it_is_the_same_client_coming_back(chat):
-    ana, _ = await join(chat.url, "Ana", client="c-ana")
+    ana, _, _ = await join(chat.url, "Ana", client="c-ana")
     outra = await connect(chat.url, compression=None)
     await outra.send(json.dumps({"action": "join", "nick": "ana"}))
     assert "já está em uso" in (await recv(outra))["error"]
-    volta, welcome = await join(chat.url, "Ana", client="c-ana")  # o mesmo cliente, outra conexão
+    volta, welcome, _ = await join(chat.url, "Ana", client="c-ana")  # o mesmo cliente, outra conexão
     assert welcome["online"] == ["Ana"]
     with pytest.raises(ConnectionClosed):
         while True:
@@ -257,7 +268,7 @@ async def test_in_classroom_mode_only_the_instructor_token_may_be_professor(tmp_
         aluno = await connect(chat.url, compression=None)
         await aluno.send(json.dumps({"action": "join", "nick": "Professor", "token": "turma"}))
         assert "reservado" in (await recv(aluno))["error"]
-        prof, welcome = await join(chat.url, "professor", token="mestre")
+        prof, welcome, _ = await join(chat.url, "professor", token="mestre")
         assert welcome["nick"] == "professor"
         await aluno.close()
         await prof.close()
@@ -307,8 +318,8 @@ async def test_in_classroom_mode_a_connection_that_never_joins_is_closed(tmp_pat
 
 
 async def test_presence_carries_only_who_joined_or_left_and_the_count(chat):
-    ana, welcome = await join(chat.url, "Ana")
-    bruno, welcome = await join(chat.url, "Bruno")
+    ana, welcome, _ = await join(chat.url, "Ana")
+    bruno, welcome, _ = await join(chat.url, "Bruno")
     assert welcome["online"] == ["Ana", "Bruno"]
     assert await recv(ana) == {"type": "presence", "joined": "Bruno", "count": 2}
     await bruno.close()
@@ -342,8 +353,8 @@ async def test_after_a_refusal_the_flooder_is_not_read_for_a_while_and_the_other
                       limits=Limits(rate=1, burst=4, penalty=600))
     await chat.start()
     try:
-        enchente, _ = await join(chat.url, "Enchente")
-        bruno, _ = await join(chat.url, "Bruno")
+        enchente, _, _ = await join(chat.url, "Enchente")
+        bruno, _, _ = await join(chat.url, "Bruno")
         for i in range(1000):
             await enchente.send(json.dumps({"action": "send", "text": f"e{i}"}))
         await wait_until(lambda: chat.counters["limitados"] == 1, TIMEOUT, what="a primeira recusa")

@@ -161,7 +161,9 @@ class ChatClient:
     Na caixa: digite e tecle Enter (ou clique em Enviar). ``compression=None`` (o padrão aqui):
     sem permessage-deflate, para o tamanho de cada frame no diagrama ser o do JSON que você lê.
     ``lifetime``: segundos até a conexão ser encerrada sozinha (nada fica aberto para sempre
-    num notebook).
+    num notebook). ``resume_after``: se o servidor fechar com 1013 (a fila de saída passou do
+    limite: o notebook ficou sem ler), volta sozinho depois destes segundos, com ``since`` = o
+    último id recebido, sem perder nada (``None``: não volta sozinho).
     """
 
     status = _box_trait("status")
@@ -171,7 +173,7 @@ class ChatClient:
     typing = _box_trait("typing")
 
     def __init__(self, url: str, nick: str, *, token: str | None = None, compression: str | None = None,
-                 lifetime: float = 3600.0, max_lines: int = MAX_LINES):
+                 lifetime: float = 3600.0, max_lines: int = MAX_LINES, resume_after: float | None = 1.0):
         self.nick = nick
         self.box = ChatBox(nick=nick)
         self.box.on_msg(self._from_browser)
@@ -186,6 +188,9 @@ class ChatClient:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pending: set[asyncio.Task] = set()
         self._typing_timer: asyncio.TimerHandle | None = None
+        self.resume_after = resume_after
+        self._resume: asyncio.TimerHandle | None = None
+        self._last_id = 0
 
     def _repr_mimebundle_(self, **kwargs):
         bundle = self.box._repr_mimebundle_(**kwargs)  # (dados, metadados), ou só os dados
@@ -198,8 +203,9 @@ class ChatClient:
 
     @property
     def last_id(self) -> int:
-        """O id da última mensagem recebida (0 se nenhuma): o ``since`` para voltar sem perder nada."""
-        return self.messages[-1]["id"] if self.messages else 0
+        """O maior id recebido (0 se nenhum): o ``since`` para voltar sem perder nada. (O maior, não
+        o último: uma resposta a ``history`` traz mensagens antigas depois das novas.)"""
+        return self._last_id
 
     async def start(self) -> None:
         await self.connect()
@@ -235,6 +241,8 @@ class ChatClient:
             self.ws.transport.abort()
 
     async def close(self) -> None:
+        if self._resume is not None:
+            self._resume.cancel()
         for task in list(self._pending):
             task.cancel()
         await asyncio.gather(*self._pending, return_exceptions=True)
@@ -321,6 +329,9 @@ class ChatClient:
                 self.close_code = ws.close_code if ws.close_code is not None else 1006
                 self.connected, self.online = False, []
                 self.status = f"desconectado ({self.close_code})"
+                if self.close_code == 1013 and self.resume_after is not None:  # "volte mais tarde"
+                    self.status = f"desconectado (1013); voltando com since={self.last_id}…"
+                    self._resume = self._loop.call_later(self.resume_after, self._spawn, self.reconnect)
                 self._wake()
 
     def _receive(self, event: dict) -> None:
@@ -328,11 +339,12 @@ class ChatClient:
         kind = event.get("type")
         if kind == "message":
             self.messages.append(event)
+            self._last_id = max(self._last_id, event["id"])
             self._show(event)
         elif kind == "history":
             self.messages.extend(event["messages"])
-            for msg in event["messages"]:
-                self._show(msg)
+            self._last_id = max([self._last_id, *(m["id"] for m in event["messages"])])
+            self._show(*event["messages"])  # uma página, um redesenho (não um por mensagem)
         elif kind == "welcome":
             self.online = event["online"]
         elif kind == "presence":  # só a diferença: a lista inteira veio no welcome
@@ -348,13 +360,16 @@ class ChatClient:
             self._show({"kind": "error", "text": event["error"]})
         self._wake()
 
-    def _show(self, item: dict) -> None:
-        if "kind" not in item:
-            item = {"kind": "mine" if item["nick"] == self.nick else "message", "id": item["id"],
-                    "nick": item["nick"], "text": item["text"]}
-            if self.typing == item["nick"]:
-                self.typing = ""
-        self.lines = [*self.lines, item][-self.max_lines :]
+    def _show(self, *items: dict) -> None:
+        shown = []
+        for item in items:
+            if "kind" not in item:
+                item = {"kind": "mine" if item["nick"] == self.nick else "message", "id": item["id"],
+                        "nick": item["nick"], "text": item["text"]}
+                if self.typing == item["nick"]:
+                    self.typing = ""
+            shown.append(item)
+        self.lines = [*self.lines, *shown][-self.max_lines :]
 
     def _typing(self, who: str) -> None:
         self.typing = who

@@ -29,6 +29,7 @@ let apelido = "";
 let ultimoId = 0;       // o id da última mensagem recebida: o "since" para voltar sem perder nada
 let saindo = false;     // o usuário pediu para sair (não reconectar)
 let tentativas = 0;
+let timerVolta = null;  // a próxima tentativa de reconectar (cancelada pelo "Sair")
 let timerDigitando = null;
 let ultimoDigitando = 0;
 let presentes = [];     // quem está na sala: a lista vem no welcome, depois só entradas e saídas
@@ -98,6 +99,8 @@ function receber(evento) {
 }
 
 function conectar() {
+  timerVolta = null;
+  if (saindo) return;
   mostrarEstado("conectando…");
   ws = new WebSocket(wsUrl());
   ws.addEventListener("open", () => {
@@ -132,7 +135,7 @@ function conectar() {
     }
     const espera = Math.min(10000, 500 * 2 ** tentativas) * (0.5 + Math.random() / 2);
     mostrarEstado(`conexão perdida (${e.code}); tentando de novo em ${Math.round(espera / 1000)} s…`, "erro");
-    setTimeout(conectar, espera);
+    timerVolta = setTimeout(conectar, espera);
   });
 }
 
@@ -167,9 +170,16 @@ $("texto").addEventListener("input", () => {
 
 $("sair").addEventListener("click", () => {
   saindo = true;
+  clearTimeout(timerVolta);                           // esperando para reconectar: não volta mais
   sala.hidden = true;
+  lista.replaceChildren();                            // a sala antiga some já, não só no close
+  ultimoId = 0;
+  presentes = [];
+  mostrarPresentes();
+  mostrarEstado("você saiu");
   $("entrar").hidden = false;
   if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ action: "leave" }));
+  else if (ws) ws.close();
 });
 
 // Modo sala de aula: o instrutor passa o link com #token=... (o que vem depois do # não vai ao servidor).

@@ -370,6 +370,39 @@ async def rows_calm_room(args) -> list[Row]:
                 "mensagens: cada pergunta vazia custa um pedido e uma resposta HTTP inteiros.")]
 
 
+async def rows_soak(args) -> list[Row]:
+    """O soak da sala de aula (``helpers.tools.soak``): entrega aos comportados, calma e sob carga
+    (enchentes, lentos, quedas, ataque), a memória do servidor e o que as enchentes conseguiram."""
+    if args.soak == "nao":
+        return []
+    from .soak import Plan, run
+
+    plan = Plan(good=20, slow=2, flooders=1, flaky=4) if args.soak == "pequeno" else Plan()
+    r = await asyncio.to_thread(run, plan)  # o soak tem o próprio laço de eventos
+    print(r.summary(), flush=True)
+    mib = 2**20
+    floods = r.bad.get("enchentes", [])
+    stored = sum(r.stored.get(f["nick"], 0) for f in floods)
+    seconds = max((f["seconds"] for f in floods), default=0)
+    turma = f"{plan.good} + {plan.flaky} instáveis + {plan.slow} lentos + {plan.flooders} enchentes + atacante"
+    return [
+        Row(f"soak ({turma}): entrega aos comportados, rodada calma, p50 / p99",
+            f"{_ms(r.p('calma', 50))} / {_ms(r.p('calma', 99))}"),
+        Row("soak: entrega aos comportados sob carga (enchentes, lentos, quedas, ataque), p50 / p99",
+            f"{_ms(r.p('sob carga', 50))} / {_ms(r.p('sob carga', 99))}"),
+        Row("soak: RSS do servidor ocioso / turma / pico / depois dos maus",
+            f"{r.rss_idle / mib:.0f} / {r.rss_class / mib:.0f} / {r.rss_peak / mib:.0f} / "
+            f"{r.rss_after / mib:.0f} MiB", "pico ≤ ocioso + 64 MiB", r.rss_peak <= r.rss_idle + 64 * mib,
+            "Cada conexão que não lê segura até 1 MiB na fila de saída antes de ser fechada."),
+        Row(f"soak: mensagens guardadas das {len(floods)} enchentes (limite 5/s, rajada 20)",
+            f"{stored} em {seconds:.0f} s", f"≤ {len(floods)} × (20 + 5 × {seconds:.0f} s)",
+            stored <= len(floods) * (20 + 5 * (seconds + 1)), "O balde de fichas deixou passar demais."),
+        Row("soak: duração / CPU do servidor / CPU dos clientes",
+            f"{r.seconds:.0f} s / {r.cpu.get('servidor', 0):.1f} s / {r.cpu.get('clientes', 0):.1f} s",
+            "≤ 60 s", r.seconds <= 60, "Servidor e clientes disputam os mesmos núcleos."),
+    ]
+
+
 # Adicionar uma figura: uma função rows_<tema> acima e uma linha aqui.
 TOPICS = [
     rows_notebooks,
@@ -378,6 +411,7 @@ TOPICS = [
     rows_classroom,
     rows_memory,
     rows_calm_room,
+    rows_soak,
 ]
 
 
@@ -518,6 +552,9 @@ def build_parser() -> ArgumentParser:
                              "(padrão: %(default)s)")
     parser.add_argument("--voltas", type=int, default=2000, metavar="N",
                         help="idas e voltas medidas no eco TCP, WebSocket e pelo tap (padrão: %(default)s)")
+    parser.add_argument("--soak", choices=["completo", "pequeno", "nao"], default="completo",
+                        help="o soak da sala de aula (200 alunos, lentos, enchentes, quedas e um "
+                             "atacante): completo, pequeno (20 alunos) ou nao (padrão: %(default)s)")
     parser.add_argument("--saida", default=str(ROOT / "docs" / "benchmark.md"), metavar="ARQUIVO",
                         help="onde gravar o relatório em Markdown (padrão: docs/benchmark.md)")
     return parser
