@@ -2,7 +2,7 @@
 
 import pathlib
 
-from helpers.widgets.console import BrowserConsole
+from helpers.widgets.console import BrowserConsole, register_magic
 
 JS = pathlib.Path(__file__).resolve().parents[1] / "helpers" / "static" / "console.js"
 
@@ -51,3 +51,14 @@ def test_the_javascript_defines_the_names_the_notebook_promises():
     js = JS.read_text(encoding="utf-8")
     assert 'new AsyncFunction("console", "servidor", "esperar"' in js
     assert 'url.protocol === "https:" ? "wss:" : "ws:"' in js  # wss atrás de um hub com https
+
+
+def test_the_cell_magic_turns_the_cell_into_a_console_stored_in_a_variable():
+    from IPython.testing.globalipapp import get_ipython
+
+    shell = get_ipython()
+    register_magic("http://127.0.0.1:1/S/", shell=shell)
+    result = shell.run_cell_magic("navegador", "api", 'console.log("oi")\n')
+    assert shell.user_ns["api"] is result
+    assert (result.code, result.base, result.title) == ('console.log("oi")', "http://127.0.0.1:1/S/",
+                                                        "Console do navegador: api")

@@ -16,6 +16,9 @@ rodando localmente, ``/user/ana/proxy/127.0.0.1:PORTA/SEGREDO/`` no JupyterHub/B
 JavaScript a completa com o endereço da página (``new URL(base, location.href)``) e troca
 ``http``/``https`` por ``ws``/``wss``: a mesma conta do ``chat.js``.
 
+A mágica de célula ``%%navegador NOME`` (``register_magic(base)``) deixa a célula inteira em
+JavaScript: o corpo vira o ``code`` de um ``BrowserConsole`` guardado na variável ``NOME``.
+
 Quando roda: ``run()`` soma 1 a ``runs``; a página executa quando ``runs`` passa de ``done`` (e
 anota ``done`` antes de começar, para duas vistas do mesmo widget não rodarem o código duas
 vezes). Com ``autorun=True`` o código roda assim que o widget aparece; o botão "Executar" roda de
@@ -30,7 +33,7 @@ import pathlib
 import anywidget
 import traitlets
 
-__all__ = ["BrowserConsole", "MAX_LINES"]
+__all__ = ["BrowserConsole", "MAX_LINES", "register_magic"]
 
 _STATIC = pathlib.Path(__file__).parent.parent / "static"
 
@@ -100,3 +103,26 @@ class BrowserConsole(anywidget.AnyWidget):
             return head
         seen = "\n".join(f"  {line}" for line in self.expected.splitlines())
         return f"{head}; rodando no navegador, você deve ver:\n{seen}"
+
+
+def register_magic(base: str, name: str = "navegador", shell=None) -> None:
+    """Registra a mágica de célula ``%%navegador [variável]``: o resto da célula é JavaScript,
+    que roda num ``BrowserConsole`` com a URL base ``base`` (a do servidor que o código alcança).
+
+    Chamar de novo troca a base das próximas células; cada console guarda a sua."""
+    if shell is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+
+    def navegador(line: str, cell: str) -> BrowserConsole:
+        variable = line.strip()
+        if variable and not variable.isidentifier():
+            raise ValueError(f"Nome de variável inválido para o console: {variable!r}.")
+        console = BrowserConsole(cell, base=base,
+                                 title=f"Console do navegador: {variable}" if variable else "Console do navegador")
+        if variable:
+            shell.user_ns[variable] = console
+        return console
+
+    shell.register_magic_function(navegador, "cell", name)
