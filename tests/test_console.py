@@ -10,13 +10,13 @@ JS = pathlib.Path(__file__).resolve().parents[1] / "helpers" / "static" / "conso
 def test_repr_says_what_to_expect_and_never_shows_port_or_secret():
     console = BrowserConsole('console.log("oi")\nconsole.log("tchau")',
                              base="http://127.0.0.1:41234/SEGREDO/", expected="oi\ntchau")
-    assert repr(console) == ("Console do navegador: 2 linhas de JavaScript; rodando no navegador, "
-                             "você deve ver:\n  oi\n  tchau")
+    assert repr(console) == ("Console do navegador · 2 linhas de JavaScript (roda na página: JupyterLab "
+                             "ou slides ao vivo); você deve ver:\n  oi\n  tchau")
     assert "41234" not in repr(console) and "SEGREDO" not in repr(console)
 
 
 def test_repr_without_expectation_counts_lines_in_portuguese():
-    assert repr(BrowserConsole("console.log(1)", title="Teste")) == "Teste: 1 linha de JavaScript"
+    assert repr(BrowserConsole("console.log(1)", title="Teste")).startswith("Teste · 1 linha de JavaScript (")
 
 
 def test_autorun_asks_the_page_to_run_once_and_run_asks_again_with_fresh_output():
@@ -61,4 +61,4 @@ def test_the_cell_magic_turns_the_cell_into_a_console_stored_in_a_variable():
     result = shell.run_cell_magic("navegador", "api", 'console.log("oi")\n')
     assert shell.user_ns["api"] is result
     assert (result.code, result.base, result.title) == ('console.log("oi")', "http://127.0.0.1:1/S/",
-                                                        "Console do navegador: api")
+                                                        "Console do navegador · api")

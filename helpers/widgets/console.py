@@ -98,11 +98,12 @@ class BrowserConsole(anywidget.AnyWidget):
 
     def __repr__(self) -> str:  # estável: o nbval compara este texto (nada de porta ou segredo)
         n = len(self.code.splitlines())
-        head = f"{self.title}: {n} {'linha' if n == 1 else 'linhas'} de JavaScript"
+        head = (f"{self.title} · {n} {'linha' if n == 1 else 'linhas'} de JavaScript "
+                f"(roda na página: JupyterLab ou slides ao vivo)")
         if not self.expected:
             return head
         seen = "\n".join(f"  {line}" for line in self.expected.splitlines())
-        return f"{head}; rodando no navegador, você deve ver:\n{seen}"
+        return f"{head}; você deve ver:\n{seen}"
 
 
 def register_magic(base: str, name: str = "navegador", shell=None) -> None:
@@ -120,7 +121,7 @@ def register_magic(base: str, name: str = "navegador", shell=None) -> None:
         if variable and not variable.isidentifier():
             raise ValueError(f"Nome de variável inválido para o console: {variable!r}.")
         console = BrowserConsole(cell, base=base,
-                                 title=f"Console do navegador: {variable}" if variable else "Console do navegador")
+                                 title=f"Console do navegador · {variable}" if variable else "Console do navegador")
         if variable:
             shell.user_ns[variable] = console
         return console
