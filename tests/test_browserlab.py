@@ -53,6 +53,7 @@ async def test_without_the_secret_the_lab_says_403(reg):
     async with aiohttp.ClientSession() as s:
         async with s.get(f"http://127.0.0.1:{lab.port}/mensagens") as r:
             assert r.status == 403 and "segredo" in await r.text()
+            assert r.headers["Access-Control-Allow-Origin"] == "*"  # o fetch do aluno lê o motivo
 
 
 async def test_labels_hide_the_secret(reg):
@@ -70,6 +71,7 @@ async def test_sse_streams_a_posted_message_to_the_browser_side(reg):
     async with aiohttp.ClientSession() as s:
         async with s.get(lab.base + "sse?since=0") as stream:
             assert stream.headers["Content-Type"] == "text/event-stream"
+            assert stream.headers["Access-Control-Allow-Origin"] == "*"  # o EventSource de outra origem lê
             async with s.post(lab.base + "mensagens", data='{"texto": "novidade"}'):
                 pass
             seen = b""

@@ -67,27 +67,25 @@ async def echo(request: web.Request) -> web.WebSocketResponse:
     return ws
 
 
-def _cors(secret: str | None):
+def _guard(secret: str | None):
     @web.middleware
     async def guard(request: web.Request, handler):
         if strip_secret(request.path, secret) is None:
             raise web.HTTPForbidden(text="Proibido: falta o segredo do caminho (use servidor.http/servidor.ws).\n")
         if request.method == "OPTIONS":  # preflight: o navegador pergunta antes de um POST com JSON
-            response = web.Response(status=204)
-        else:
-            try:
-                response = await handler(request)
-            except web.HTTPException as exc:
-                response = exc
-        if not isinstance(response, web.WebSocketResponse):
-            response.headers["Access-Control-Allow-Origin"] = "*"
-            response.headers["Access-Control-Allow-Headers"] = "Content-Type"
-            response.headers["Access-Control-Allow-Methods"] = "GET, POST"
-        if isinstance(response, web.HTTPException):
-            raise response
-        return response
+            return web.Response(status=204)
+        return await handler(request)
 
     return guard
+
+
+async def _cors(request: web.Request, response: web.StreamResponse) -> None:
+    """Os headers de CORS, postos antes de a resposta sair (inclusive a do SSE, que o handler
+    começa a mandar por conta própria, e os erros)."""
+    if request.headers.get("Upgrade", "").lower() != "websocket":
+        response.headers["Access-Control-Allow-Origin"] = "*"
+        response.headers["Access-Control-Allow-Headers"] = "Content-Type"
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST"
 
 
 class BrowserLab:
@@ -115,9 +113,11 @@ class BrowserLab:
         inner.router.add_get("/sse", sse_stream)
         inner.router.add_get("/eco", echo)
         if self.secret is None:
-            inner.middlewares.insert(0, _cors(None))
+            inner.middlewares.insert(0, _guard(None))
+            inner.on_response_prepare.append(_cors)
             return inner
-        outer = web.Application(middlewares=[_cors(self.secret)])
+        outer = web.Application(middlewares=[_guard(self.secret)])
+        outer.on_response_prepare.append(_cors)
         outer.add_subapp(self.prefix.rstrip("/"), inner)
         return outer
 
