@@ -8,6 +8,9 @@ devolve.
 
 * ``accept_key``: RFC 6455 §1.3 / §4.2.2: SHA-1 de chave + GUID, em base64.
 * ``upgrade_request``: os bytes do ``GET`` de abertura (§4.1).
+* ``forward_head``: o que um proxy reverso faz com os headers do pedido (RFC 9110 §7.6.1): os
+  *hop-by-hop* (``Connection``, ``Upgrade``...) valem só para um salto e não passam adiante, a
+  menos que o proxy seja configurado para o WebSocket.
 * ``RawWebSocket``: socket TCP cru + codec de ``helpers.protocols.wsframes``; toda espera tem limite.
 """
 
@@ -25,7 +28,9 @@ __all__ = [
     "SAMPLE_MASK",
     "HandshakeFailed",
     "RawWebSocket",
+    "HOP_BY_HOP",
     "accept_key",
+    "forward_head",
     "upgrade_request",
 ]
 
@@ -58,6 +63,34 @@ def upgrade_request(
         lines.append(f"Sec-WebSocket-Version: {version}")
     lines += [f"{name}: {value}" for name, value in extra]
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+#: Headers que valem só entre dois vizinhos (RFC 9110 §7.6.1; RFC 9112 §7.1 para o chunked):
+#: um proxy os consome e não os repassa, junto com os que ``Connection`` listar.
+HOP_BY_HOP = ("connection", "keep-alive", "proxy-connection", "te", "trailer", "transfer-encoding",
+              "upgrade")
+
+
+def forward_head(head: bytes, *, websocket: bool = False) -> bytes:
+    """O cabeçalho de um pedido HTTP/1.1 como um proxy reverso o repassa ao servidor.
+
+    Sem configuração, os headers *hop-by-hop* somem (e o servidor WebSocket recebe um ``GET``
+    comum); com ``websocket=True`` (o ``proxy_set_header Upgrade``/``Connection`` do nginx),
+    ``Upgrade`` e ``Connection: upgrade`` são repassados de propósito.
+
+    >>> forward_head(b"GET / HTTP/1.1\\r\\nUpgrade: websocket\\r\\nConnection: Upgrade\\r\\n\\r\\n")
+    b'GET / HTTP/1.1\\r\\n\\r\\n'
+    """
+    first, *lines = head.split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+    fields = [line.split(b":", 1) for line in lines if b":" in line]
+    listed = {t.strip().lower().decode("latin-1") for name, value in fields
+              if name.strip().lower() == b"connection" for t in value.split(b",")}
+    drop = set(HOP_BY_HOP) | listed
+    kept = [name + b":" + value for name, value in fields if name.strip().lower().decode("latin-1") not in drop]
+    upgrade = next((v.strip() for n, v in fields if n.strip().lower() == b"upgrade"), None)
+    if websocket and upgrade is not None:
+        kept += [b"Upgrade: " + upgrade, b"Connection: upgrade"]
+    return b"\r\n".join([first, *kept]) + b"\r\n\r\n"
 
 
 class HandshakeFailed(ConnectionError):

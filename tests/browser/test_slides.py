@@ -196,3 +196,55 @@ def test_deck_presents_chapter_04_with_the_tunnel_and_the_dissector(page, pt_lab
         go_to_cell(page, i)
         figure_drawn(page, page.locator(".jp-Cell.jp-mod-active .jp-RenderedMarkdown img").first)
     page.evaluate("() => window.jupyterapp.commands.execute('deck:stop')")
+
+
+CONSOLE_SETUP = '''\
+from helpers import SequenceDiagram, registry
+from helpers.experiments.browser import BrowserLab
+from helpers.widgets.console import register_magic
+
+lab = await registry.start("lab-js", BrowserLab())
+register_magic(lab.base)
+diagrama = SequenceDiagram(["navegador"], title="Console no slide")
+diagrama.follow(lab.tap, client="navegador", label=lab.label)
+diagrama
+'''
+
+CONSOLE_SNIPPET = '''\
+%%navegador slide
+const ws = new WebSocket(servidor.ws("eco"));
+const eco = new Promise((pronto) => ws.onmessage = (e) => pronto(e.data));
+await new Promise((pronto) => ws.onopen = pronto);
+ws.send("olá, turma");
+console.log("eco:", await eco);
+ws.close(1000, "fim");
+'''
+
+
+def test_deck_runs_the_browser_console_and_draws_its_frames(page, pt_lab):
+    """O console do navegador (capítulo 04, seção 13) num slide ao vivo: o JavaScript roda, o eco
+    volta, o diagrama do slide ao lado ganha as setas, e o botão roda de novo."""
+    name = "notebooks/console-no-slide.ipynb"
+    nb = new_notebook(cells=[slide(new_markdown_cell("# O navegador fala com o kernel"), "slide"),
+                             slide(new_code_cell(CONSOLE_SETUP), "slide"),
+                             slide(new_code_cell(CONSOLE_SNIPPET), "slide")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nbformat.write(nb, pt_lab.root_dir / name)
+    open_notebook(page, pt_lab, name)
+    run_all_cells(page)
+    start_deck(page, 0)
+    go_to_cell(page, 2)
+    console = page.locator(".jp-Cell.jp-mod-active .curso-console")
+    on_screen(console)
+    console.locator("pre.out .line", has_text="eco: olá, turma").wait_for(state="attached")
+    console.locator("button.run").click()
+    page.wait_for_function("() => document.querySelectorAll('.curso-console pre.out .line').length === 1 "
+                           "&& document.querySelector('.curso-console .status').textContent.startsWith('terminou')")
+    go_to_cell(page, 1)
+    diagram = page.locator(".jp-Cell.jp-mod-active .curso-seq")
+    on_screen(diagram)
+    # duas execuções: GET, 101, TEXT ida e volta, CLOSE ida e volta, cada uma
+    wait_for_count(diagram.locator("g.msg.arrow"), 12)
+    assert page.locator("body[data-jp-deck-mode='presenting']").count() == 1
+    page.screenshot(path=str(ARTIFACTS / "slides-ao-vivo-console.png"))
+    page.evaluate("() => window.jupyterapp.commands.execute('deck:stop')")
