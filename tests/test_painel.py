@@ -14,7 +14,7 @@ from websockets.asyncio.client import connect
 from helpers.chat.painel import (RoomStats, chart_svg, close_reason, diagram_messages, diagram_svg,
                                  panel_json, panel_state, percentile, summary)
 from helpers.chat.server import ChatServer
-from support import wait_until
+from support import wait_until  # noqa: E402
 
 
 class Clock:
@@ -212,3 +212,29 @@ async def test_painel_is_closed_without_an_instructor_token(tmp_path):
                 assert r.status == 403
     finally:
         await chat.close()
+
+
+def test_painel_widget_shows_numbers_and_has_a_stable_repr():
+    from helpers.chat.painel import Painel
+
+    class FakeChat:
+        def painel_snapshot(self):
+            return scripted_room(Clock()).snapshot(2)
+
+    painel = Painel(FakeChat())
+    assert "ainda sem foto" in painel.svg
+    state = painel.refresh()
+    assert state.connected == 2
+    assert summary(state) in painel.svg and "<svg" in painel.svg
+    assert repr(painel) == "Painel(chat deste kernel, janela de 10 s)"
+    with pytest.raises(ValueError):
+        Painel()
+
+
+async def test_painel_widget_reads_the_page_json_with_the_token(painel_chat):
+    from helpers.chat.painel import Painel
+
+    remote = Painel(url=painel_chat.page_url + "painel.json", token="prof")
+    assert (await remote.fetch()).connected == 0
+    with pytest.raises(PermissionError):
+        await Painel(url=painel_chat.page_url + "painel.json", token="turma").fetch()
