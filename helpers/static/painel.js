@@ -40,7 +40,8 @@ function mostrar(p) {
     return tr;
   });
   $("lentos").replaceChildren(...linhas);
-  $("motivos").replaceChildren(...Object.entries(p.closed).map(([motivo, n]) => {
+  const motivos = Object.entries(p.closed).length ? Object.entries(p.closed) : [["nenhum ainda", 0]];
+  $("motivos").replaceChildren(...motivos.map(([motivo, n]) => {
     const li = document.createElement("li");
     li.textContent = `${motivo}: ${n}`;
     return li;
