@@ -46,7 +46,7 @@ import traitlets
 
 from ..widgets.svg import SvgWidget
 
-__all__ = ["CLOSE_REASONS", "Painel", "PanelState", "RoomStats", "chart_svg", "close_reason", "diagram_messages", "diagram_svg", "panel_html", "panel_json",
+__all__ = ["CLOSE_REASONS", "ManualClock", "Painel", "PanelState", "ScriptedRoom", "RoomStats", "chart_svg", "close_reason", "diagram_messages", "diagram_svg", "panel_html", "panel_json",
            "panel_state", "percentile", "summary"]
 
 # Índices de cada balde por segundo: [segundo, msgs_in, bytes_in, msgs_out, bytes_out, joins, leaves]
@@ -89,13 +89,17 @@ def close_reason(sent: int | None, received: int | None) -> str:
 class RoomStats:
     """Os contadores da sala. Cada método do caminho de uma mensagem é O(1) e sem alocação grande.
 
-    ``clock``: segundos (monotônico); os testes injetam um relógio que eles mesmos avançam.
-    ``window``: quantos segundos de baldes guardar; ``delays``/``events``: tamanho das filas.
+    ``clock``: segundos (monotônico) dos baldes e dos eventos; os testes e a sala de roteiro do
+    notebook injetam um relógio que eles mesmos avançam. ``timer``: o relógio dos atrasos
+    (padrão: o mesmo ``clock``; o servidor usa ``time.perf_counter``, que mede o atraso de
+    verdade mesmo quando ``clock`` é de roteiro). ``window``: quantos segundos de baldes guardar;
+    ``delays``/``events``: tamanho das filas.
     """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic, window: int = 120,
-                 delays: int = 2048, events: int = 400):
+                 delays: int = 2048, events: int = 400, timer: Callable[[], float] | None = None):
         self.clock = clock
+        self.timer = timer or clock
         self.started = clock()
         self.buckets: deque[list] = deque(maxlen=window)
         self.totals = [0] * 7  # os mesmos índices dos baldes (o SEC não é usado)
@@ -133,9 +137,8 @@ class RoomStats:
             self._count(MSG_OUT, size * connections, connections)
 
     def delivered(self, since: float) -> None:
-        """Uma entrega terminou; ``since`` é o instante (do mesmo relógio) em que a mensagem foi lida."""
-        now = self.clock()
-        self.delays.append((now, now - since))
+        """Uma entrega terminou; ``since`` é o instante (de ``timer``) em que a mensagem foi lida."""
+        self.delays.append((self.clock(), self.timer() - since))
 
     def event(self, src: str, dst: str, label: str) -> None:
         """Um evento para o diagrama da sala (uma seta de ``src`` para ``dst``)."""
@@ -422,3 +425,97 @@ class Painel(SvgWidget):
     def __repr__(self) -> str:  # estável: o nbval compara este texto
         source = "chat deste kernel" if self.chat is not None else "painel.json"
         return f"Painel({source}, janela de {self.window:g} s)"
+
+
+# --- uma sala de roteiro (notebook 05, seção 11) ---------------------------------------------------
+
+
+class ManualClock:
+    """Um relógio que só anda quando mandam (``advance``): o roteiro decide que horas são."""
+
+    def __init__(self, t: float = 0.0):
+        self.t = t
+
+    def __call__(self) -> float:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += seconds
+
+
+class ScriptedRoom:
+    """Alunos de roteiro numa sala (conexões ``websockets`` de verdade, sem widgets).
+
+    ``await sala.join(10)`` entra com ``aluno01``…; ``await sala.everyone_sends(clock, 5)``: durante
+    5 segundos do relógio de roteiro, cada aluno manda uma mensagem por segundo (o roteiro só
+    avança o relógio depois de o servidor ter lido todas: nada depende da velocidade da máquina);
+    ``sala.close_lid(k)``: o laptop do aluno ``k`` para de ler (nem responde aos pings).
+    ``await sala.close()`` fecha tudo. Limitado: no máximo ``MAX`` alunos.
+    """
+
+    MAX = 100
+
+    def __init__(self, chat, timeout: float = 10.0):
+        self.chat, self.timeout = chat, timeout
+        self.conns: list = []
+        self._readers: list[asyncio.Task] = []
+
+    async def _until(self, condition: Callable[[], bool], what: str) -> None:
+        deadline = time.monotonic() + self.timeout  # só a guarda contra travar
+        while not condition():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"a sala de roteiro não viu {what} em {self.timeout:g} s")
+            await asyncio.sleep(0.002)
+
+    @staticmethod
+    async def _drain(ws) -> None:
+        try:
+            async for _ in ws:
+                pass
+        except Exception:  # noqa: BLE001  (a conexão caiu: é o roteiro, nada a mostrar)
+            return
+
+    async def join(self, n: int) -> None:
+        import json
+
+        from websockets.asyncio.client import connect
+
+        for k in range(len(self.conns), min(len(self.conns) + n, self.MAX)):
+            ws = await connect(self.chat.url, compression=None)
+            await ws.send(json.dumps({"action": "join", "nick": f"aluno{k + 1:02d}"}))
+            self.conns.append(ws)
+            self._readers.append(asyncio.get_running_loop().create_task(self._drain(ws)))
+            await self._until(lambda: len(self.chat.online) == k + 1, "a entrada")
+
+    async def everyone_sends(self, clock: ManualClock, seconds: int) -> None:
+        import json
+
+        for second in range(seconds):
+            clock.advance(1)
+            expected = self.chat.stats.totals[MSG_IN] + len(self.conns)
+            for k, ws in enumerate(self.conns):
+                await ws.send(json.dumps({"action": "send", "text": f"{second + 1}ª rodada, aluno {k + 1}"}))
+            await self._until(lambda: self.chat.stats.totals[MSG_IN] >= expected, "todas as mensagens")
+
+    async def close_lid(self, k: int) -> None:
+        """O aluno ``k`` fecha a tampa: o TCP fica aberto, mas ninguém lê nem responde ping.
+        Espera o servidor perceber (pelo ping sem pong) e fechar a conexão."""
+        before = len(self.chat.online)
+        self._readers[k].cancel()
+        self.conns[k].transport.pause_reading()
+        await self._until(lambda: len(self.chat.online) < before, "o batimento fechar a conexão")
+
+    async def start(self) -> None:
+        """Nada a abrir: existe para a sala entrar no registro (``registry.stop_all`` a fecha)."""
+
+    async def close(self) -> None:
+        for task in self._readers:
+            task.cancel()
+        for ws in self.conns:
+            ws.transport.abort()
+        await asyncio.gather(*self._readers, return_exceptions=True)
+        self.conns.clear()
+        self._readers.clear()
+
+    def __repr__(self) -> str:
+        return f"ScriptedRoom({len(self.conns)} alunos)"

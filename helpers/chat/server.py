@@ -147,7 +147,7 @@ class ChatServer:
         self.foreign: weakref.WeakSet[ServerConnection] = weakref.WeakSet()  # chegaram com um Host fora do loopback
         self.token_tries: dict[str, TokenBucket] = {}  # endereço → tentativas de token
         self.counters = {"lentos": 0, "limitados": 0, "tokens errados": 0, "sem join": 0, "hosts recusados": 0}
-        self.stats = RoomStats(clock)  # o painel da turma (helpers.chat.painel): só contadores
+        self.stats = RoomStats(clock, timer=time.perf_counter)  # o painel da turma: só contadores
         self.store: ChatStore | None = None
         self._closing: set[asyncio.Task] = set()
         serve_kwargs.setdefault("close_timeout", 5)
@@ -187,7 +187,7 @@ class ChatServer:
         if nick is None:
             raise BadMessage('Primeiro entre na sala: {"action": "join", "nick": "seu apelido"}.', req.action)
         if req.action == "send":
-            client, read_at = self.clients.get(ws), self.stats.clock()
+            client, read_at = self.clients.get(ws), self.stats.timer()
             msg = self.store.add(nick, req.text, client, req.seq)   # 1. guarda no banco
             if msg is not None:                                     # (None: reenvio de algo já guardado)
                 if self.on_store:
