@@ -46,7 +46,7 @@ import traitlets
 
 from ..widgets.svg import SvgWidget
 
-__all__ = ["CLOSE_REASONS", "ManualClock", "Painel", "PanelState", "ScriptedRoom", "RoomStats", "chart_svg", "close_reason", "diagram_messages", "diagram_svg", "panel_html", "panel_json",
+__all__ = ["CLOSE_REASONS", "CounterCost", "ManualClock", "Painel", "PanelState", "ScriptedRoom", "RoomStats", "chart_svg", "close_reason", "counter_cost", "diagram_messages", "diagram_svg", "panel_html", "panel_json",
            "panel_state", "percentile", "summary"]
 
 # Índices de cada balde por segundo: [segundo, msgs_in, bytes_in, msgs_out, bytes_out, joins, leaves]
@@ -378,7 +378,7 @@ class Painel(SvgWidget):
     def __init__(self, chat=None, *, url: str | None = None, token: str | None = None,
                  window: float = 10.0, clock: Callable[[], float] | None = None, **kw):
         if (chat is None) == (url is None):
-            raise ValueError("Dê o servidor do chat (Painel(chat)) ou a URL do painel.json (url=...).")
+            raise ValueError("Dê o servidor do chat, `Painel(chat)`, ou o endereço do painel.json, `Painel(url=...)`.")
         self.chat, self.url, self.token, self.window, self.clock = chat, url, token, window, clock
         self.state: PanelState | None = None
         super().__init__(css_class="curso-table", **kw)
@@ -519,3 +519,48 @@ class ScriptedRoom:
 
     def __repr__(self) -> str:
         return f"ScriptedRoom({len(self.conns)} alunos)"
+
+
+# --- o custo dos contadores (benchmark: helpers.tools.bench.rows_painel) -------------------------
+
+
+@dataclass(frozen=True)
+class CounterCost:
+    """Quanto os contadores do painel somam a cada mensagem, em nanossegundos."""
+
+    messages: int
+    counters_ns: float  # received + sent + delivered + 2 eventos (o que o servidor faz por mensagem)
+    encode_ns: float  # referência: montar e codificar o JSON da mesma mensagem, feito de qualquer jeito
+
+
+def counter_cost(messages: int = 20_000) -> CounterCost:
+    """Mede, sem rede, o custo por mensagem dos contadores e o compara com codificar o JSON da
+    mensagem (trabalho que o servidor já faz). Limitado: ``messages`` ≤ 1 000 000; melhor de 3."""
+    from .protocol import encode, message_event
+
+    messages = min(messages, 1_000_000)
+    stats = RoomStats(time.monotonic, timer=time.perf_counter)
+    msg = {"id": 123, "ts": "2026-12-03T12:00:00.000Z", "nick": "aluno07", "text": "Oi, turma! " * 4}
+
+    def with_counters() -> None:
+        for _ in range(messages):
+            stats.received(60)
+            read_at = stats.timer()
+            stats.sent(50, 120)
+            stats.delivered(read_at)
+            stats.event("aluno07", "servidor", "send #123")
+            stats.event("servidor", "turma", "message #123 ×50")
+
+    def encoding() -> None:
+        for _ in range(messages):
+            encode(message_event(msg))
+
+    def best(work: Callable[[], None]) -> float:
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            work()
+            times.append(time.perf_counter() - start)
+        return min(times) / messages * 1e9
+
+    return CounterCost(messages, best(with_counters), best(encoding))

@@ -8,7 +8,7 @@ por segundo cada um, no máximo 90 s, até o teste terminar. A página ``/painel
 o painel é recusado.
 
 A captura fica em ``artifacts/painel-da-turma.png``; com ``CURSO_ATUALIZAR_IMAGENS=1`` ela também
-substitui ``images/painel-da-turma.png`` (a do guia do instrutor).
+substitui ``images/05-painel-da-turma.png`` (a do guia do instrutor).
 """
 
 from __future__ import annotations
@@ -125,7 +125,7 @@ def test_painel_shows_fifty_students_chatting(page, tmp_path, standalone_server)
         assert "50 conectados" in page.locator("#resumo").inner_text()
         shot = screenshot(page, "painel-da-turma")
         if os.environ.get("CURSO_ATUALIZAR_IMAGENS"):
-            shutil.copy(shot, ROOT / "images" / "painel-da-turma.png")
+            shutil.copy(shot, ROOT / "images" / "05-painel-da-turma.png")
     finally:
         room.stop()
     assert not room.errors, room.errors
