@@ -238,3 +238,19 @@ async def test_painel_widget_reads_the_page_json_with_the_token(painel_chat):
     assert (await remote.fetch()).connected == 0
     with pytest.raises(PermissionError):
         await Painel(url=painel_chat.page_url + "painel.json", token="turma").fetch()
+
+
+def test_painel_counter_cost_is_measured_per_message():
+    from helpers.chat.painel import counter_cost
+
+    cost = counter_cost(messages=500)
+    assert cost.messages == 500
+    assert cost.counters_ns > 0 and cost.encode_ns > 0  # só a forma: o número depende da máquina
+
+
+def test_painel_bench_rows_are_markdown_table_rows():
+    from helpers.tools.bench import rows_painel
+
+    rows = rows_painel(messages=500)
+    assert len(rows) == 2 and all(r.startswith("| ") and r.endswith(" |") for r in rows)
+    assert "contadores do painel" in rows[0]

@@ -193,9 +193,7 @@ class ChatServer:
                 if self.on_store:
                     self.on_store(msg)
                 self.push(self.online, message_event(msg))          # 2. empurra para todos
-                self.stats.delivered(read_at)                       # (painel: atraso no servidor)
-                self.stats.event(nick, "servidor", f"send #{msg['id']}")
-                self.stats.event("servidor", "turma", f"message #{msg['id']} ×{len(self.online)}")
+                self.stats.message(nick, msg["id"], len(self.online), read_at)  # (painel)
             if client and req.seq:  # quem numera as mensagens ganha um recibo (e pode reenviar sem medo)
                 stored = msg or self.store.find(client, req.seq)
                 self.push([ws], ack_event(req.seq, stored["id"]))
