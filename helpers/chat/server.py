@@ -472,6 +472,10 @@ Modo sala de aula
           "ws://IP-DO-INSTRUTOR:{DEFAULT_PORT}/ws", "Seu nome", token="TOKEN"))
       aluno
 
+  O painel da turma (conectados, mensagens por segundo, atraso, quem está lento
+  ou caiu) abre em http://IP-DO-INSTRUTOR:{DEFAULT_PORT}/painel#token=TOKEN-DO-PROFESSOR,
+  só com o token do professor.
+
   O histórico fica em PASTA/chat.sqlite3: parar e subir o servidor mantém as
   mensagens; apagar a pasta recomeça do zero. Sem TLS (ws://, não wss://): use
   só na rede da sala, e libere a porta no firewall se preciso.
@@ -604,6 +608,8 @@ def _announce(settings: Settings, chat: ChatServer) -> None:
         print(f"  pelo JupyterHub/Binder: …/proxy/127.0.0.1:{chat.port}/#token={chat.key} "
               "(a chave é pedida a quem chega por outro endereço)")
         print(f"  WebSocket: ws://{where}:{chat.port}/ws")
+    if settings.instructor_token:
+        print(f"  painel da turma (só para você): {base}painel#token={settings.instructor_token}")
     print("Ctrl+C para parar.", flush=True)
 
 
