@@ -14,6 +14,10 @@ servidor manda passa por ``push``, que usa o ``broadcast`` do
 ``websockets``: escreve na hora, sem ``await``, na ordem das chamadas. Por isso quem entra recebe
 o histórico antes de qualquer mensagem nova, sem buraco nem repetição.
 
+O painel da turma (``helpers.chat.painel``): o servidor conta cada mensagem (``self.stats``, só
+contadores) e entrega ``/painel`` (a página, sem dados) e ``/painel.json`` (os números, só com
+``Authorization: Bearer TOKEN-DO-PROFESSOR``; o token da turma não abre).
+
 Pela linha de comando (``python3 curso.py chat --help``)::
 
     python3 curso.py chat                              # 127.0.0.1:8765, sem token
