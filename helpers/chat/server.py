@@ -14,6 +14,10 @@ servidor manda passa por ``push``, que usa o ``broadcast`` do
 ``websockets``: escreve na hora, sem ``await``, na ordem das chamadas. Por isso quem entra recebe
 o histórico antes de qualquer mensagem nova, sem buraco nem repetição.
 
+O painel da turma (``helpers.chat.painel``): o servidor conta cada mensagem (``self.stats``, só
+contadores) e entrega ``/painel`` (a página, sem dados) e ``/painel.json`` (os números, só com
+``Authorization: Bearer TOKEN-DO-PROFESSOR``; o token da turma não abre).
+
 Pela linha de comando (``python3 curso.py chat --help``)::
 
     python3 curso.py chat                              # 127.0.0.1:8765, sem token
@@ -45,6 +49,7 @@ from websockets.exceptions import ConnectionClosedError
 from ..core.cli import ArgumentParser, RawHelpFormatter
 from ..core.lifecycle import LOOPBACK, WebSocketServer
 from .guards import Limits, TokenBucket, host_allowed
+from .painel import RoomStats, close_reason, panel_json, panel_state
 from .protocol import (
     LIMITS,
     MAX_SIZE,
@@ -74,6 +79,9 @@ PAGES = {  # o que o servidor entrega por HTTP comum (caminho → arquivo, tipo)
     "/chat.css": ("chat.css", "text/css; charset=utf-8"),
     "/favicon.svg": ("favicon.svg", "image/svg+xml"),
     "/favicon.ico": ("favicon.svg", "image/svg+xml"),
+    "/painel": ("painel.html", "text/html; charset=utf-8"),  # a página não tem dados: eles vêm de
+    "/painel.js": ("painel.js", "text/javascript; charset=utf-8"),  # /painel.json, com o token
+    "/painel.css": ("painel.css", "text/css; charset=utf-8"),       # do professor
 }
 # A página só carrega o que vem dela mesma, só abre conexões para a mesma origem e não pode ser
 # posta dentro de um <iframe> de outro site (frame-ancestors: contra clickjacking).
@@ -87,17 +95,24 @@ PROXY_HEADER = "X-Forwarded-Context"
 SLOW = (1013, "mensagens acumuladas demais: reconecte com since")  # 1013: tente de novo mais tarde
 
 
+def _code(frame) -> int | None:
+    """O código de um frame CLOSE (``None``: não houve CLOSE)."""
+    return None if frame is None else frame.code
+
+
 class TooFast(BadMessage):
     """Passou do limite de taxa (o balde de fichas esvaziou)."""
 
 
-def push(connections: Iterable[ServerConnection], event: dict) -> None:
+def push(connections: Iterable[ServerConnection], event: dict | str) -> int:
     """Manda ``event`` (JSON) a cada conexão, na hora e sem ``await`` (``websockets.broadcast``).
 
     Pula as conexões cujo TCP já caiu e que o handler ainda não removeu (escrever nelas
-    só faria o asyncio reclamar no log).
+    só faria o asyncio reclamar no log). Devolve para quantas conexões escreveu.
     """
-    broadcast([c for c in connections if not c.transport.is_closing()], encode(event))
+    targets = [c for c in connections if not c.transport.is_closing()]
+    broadcast(targets, event if isinstance(event, str) else encode(event))
+    return len(targets)
 
 
 class ChatServer:
@@ -136,6 +151,7 @@ class ChatServer:
         self.foreign: weakref.WeakSet[ServerConnection] = weakref.WeakSet()  # chegaram com um Host fora do loopback
         self.token_tries: dict[str, TokenBucket] = {}  # endereço → tentativas de token
         self.counters = {"lentos": 0, "limitados": 0, "tokens errados": 0, "sem join": 0, "hosts recusados": 0}
+        self.stats = RoomStats(clock, timer=time.perf_counter)  # o painel da turma: só contadores
         self.store: ChatStore | None = None
         self._closing: set[asyncio.Task] = set()
         serve_kwargs.setdefault("close_timeout", 5)
@@ -149,6 +165,7 @@ class ChatServer:
         deadline = self.join_deadline(ws)
         try:
             async for raw in ws:                                # cada mensagem do cliente
+                self.stats.received(len(raw))                   # (painel: um contador)
                 if ws in self.dropped:                          # fechando (uma guarda): lê e descarta
                     continue
                 try:
@@ -162,7 +179,7 @@ class ChatServer:
         finally:
             if deadline is not None:
                 deadline.cancel()
-            self.unregister(ws)                                 # aconteça o que acontecer
+            self.unregister(ws, close_reason(_code(ws.protocol.close_sent), _code(ws.protocol.close_rcvd)))
             self.buckets.pop(ws, None)
             self.foreign.discard(ws)
 
@@ -174,12 +191,13 @@ class ChatServer:
         if nick is None:
             raise BadMessage('Primeiro entre na sala: {"action": "join", "nick": "seu apelido"}.', req.action)
         if req.action == "send":
-            client = self.clients.get(ws)
+            client, read_at = self.clients.get(ws), self.stats.timer()
             msg = self.store.add(nick, req.text, client, req.seq)   # 1. guarda no banco
             if msg is not None:                                     # (None: reenvio de algo já guardado)
                 if self.on_store:
                     self.on_store(msg)
                 self.push(self.online, message_event(msg))          # 2. empurra para todos
+                self.stats.message(nick, msg["id"], len(self.online), read_at)  # (painel)
             if client and req.seq:  # quem numera as mensagens ganha um recibo (e pode reenviar sem medo)
                 stored = msg or self.store.find(client, req.seq)
                 self.push([ws], ack_event(req.seq, stored["id"]))
@@ -189,7 +207,7 @@ class ChatServer:
         elif req.action == "typing":
             self.push([c for c in self.online if c is not ws], typing_event(nick))
         elif req.action == "leave":
-            self.unregister(ws)
+            self.unregister(ws, "saiu")
             await ws.close(1000, "até logo")
 
     async def join(self, ws: ServerConnection, req: Request) -> None:
@@ -202,6 +220,7 @@ class ChatServer:
             return
         self.check_nick(ws, req)
         self.online[ws] = req.nick                              # registrar
+        self.stats.joined(req.nick)
         if req.client:
             self.clients[ws] = req.client
         missed = self.store.recent() if req.since is None else self.store.since(req.since)
@@ -210,10 +229,11 @@ class ChatServer:
             self.push([ws], page)
         self.push([c for c in self.online if c is not ws], presence_event(len(self.online), joined=req.nick))
 
-    def unregister(self, ws: ServerConnection) -> None:
+    def unregister(self, ws: ServerConnection, reason: str = "saiu") -> None:
         self.clients.pop(ws, None)
         nick = self.online.pop(ws, None)                        # remover
         if nick is not None:
+            self.stats.left(nick, reason)
             self.push(self.online, presence_event(len(self.online), left=nick))
 
     def nicks(self) -> list[str]:
@@ -227,7 +247,8 @@ class ChatServer:
         O ``close`` espera no máximo ``close_timeout`` segundos e derruba o TCP; o cliente volta
         com ``since`` e não perde nada (tudo está no banco)."""
         connections = [c for c in connections if c not in self.dropped]
-        push(connections, event)
+        text = encode(event)
+        self.stats.sent(push(connections, text), len(text.encode()))
         bound = self.limits.outgoing
         if bound is None:
             return
@@ -238,7 +259,7 @@ class ChatServer:
 
     def disconnect(self, ws: ServerConnection, code: int, reason: str) -> None:
         self.dropped.add(ws)  # nada mais sai para ela; o que ela ainda mandar é ignorado
-        self.unregister(ws)
+        self.unregister(ws, close_reason(code, None))
         task = asyncio.get_running_loop().create_task(ws.close(code, reason))
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
@@ -312,6 +333,38 @@ class ChatServer:
 
         return asyncio.get_running_loop().call_later(self.limits.join_timeout, expire)
 
+    # --- o painel da turma (helpers.chat.painel) ------------------------------------------------
+
+    def painel_snapshot(self) -> dict:
+        """A foto dos contadores, mais o que só se lê na hora: o buffer de envio de cada conexão
+        (bytes que o TCP ainda não levou) e o RTT do último ping/pong (``ws.latency``)."""
+        clients = [{"nick": nick, "buffer": ws.transport.get_write_buffer_size(),
+                    "rtt": ws.latency or None} for ws, nick in self.online.items()]
+        return self.stats.snapshot(len(self.online), clients, self.counters)
+
+    def painel_allowed(self, authorization: str | None) -> bool:
+        """O header ``Authorization: Bearer TOKEN`` traz o token do professor? Sem token do
+        professor configurado, o painel fica fechado para todos."""
+        if not self.instructor_token or not authorization:
+            return False
+        scheme, _, given = authorization.partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(),
+                                                                 self.instructor_token.encode())
+
+    def painel_response(self, conn: ServerConnection, request):
+        """``GET /painel.json``: o estado do painel, só com o token do professor (nunca o da turma)."""
+        if not self.painel_allowed(request.headers.get("Authorization")):
+            self.counters["tokens errados"] += 1
+            return conn.respond(403, "Proibido: o painel da turma pede o token do professor "
+                                     "(--token-professor).\n")
+        state = panel_state(self.painel_snapshot())
+        response = conn.respond(200, encode(panel_json(state)))
+        del response.headers["Content-Type"]
+        response.headers["Content-Type"] = "application/json"
+        response.headers["Cache-Control"] = "no-store"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
     # --- HTTP comum: a página, e o porteiro do handshake ---------------------------------------
 
     def process_request(self, conn: ServerConnection, request):
@@ -333,6 +386,8 @@ class ChatServer:
             response.headers["Content-Security-Policy"] = CSP
             response.headers["X-Frame-Options"] = "DENY"
             return response
+        if path == "/painel.json":
+            return self.painel_response(conn, request)
         if path != "/ws":
             return conn.respond(404, "Não encontrado: a página do chat fica em / e o WebSocket em /ws.\n")
         origin, host = request.headers.get("Origin"), request.headers.get("Host")
@@ -420,6 +475,10 @@ Modo sala de aula
       aluno = await registry.start("aluno", ChatClient(
           "ws://IP-DO-INSTRUTOR:{DEFAULT_PORT}/ws", "Seu nome", token="TOKEN"))
       aluno
+
+  O painel da turma (conectados, mensagens por segundo, atraso, quem está lento
+  ou caiu) abre em http://IP-DO-INSTRUTOR:{DEFAULT_PORT}/painel#token=TOKEN-DO-PROFESSOR,
+  só com o token do professor.
 
   O histórico fica em PASTA/chat.sqlite3: parar e subir o servidor mantém as
   mensagens; apagar a pasta recomeça do zero. Sem TLS (ws://, não wss://): use
@@ -553,6 +612,8 @@ def _announce(settings: Settings, chat: ChatServer) -> None:
         print(f"  pelo JupyterHub/Binder: …/proxy/127.0.0.1:{chat.port}/#token={chat.key} "
               "(a chave é pedida a quem chega por outro endereço)")
         print(f"  WebSocket: ws://{where}:{chat.port}/ws")
+    if settings.instructor_token:
+        print(f"  painel da turma (só para você): {base}painel#token={settings.instructor_token}")
     print("Ctrl+C para parar.", flush=True)
 
 

@@ -403,6 +403,22 @@ async def rows_soak(args) -> list[Row]:
     ]
 
 
+def rows_painel(args, messages: int = 200_000) -> list[Row]:
+    """Issue 16, o painel da turma: quanto os contadores (``helpers.chat.painel.counter_cost``)
+    somam a cada mensagem do chat, ao lado de codificar o JSON da mesma mensagem. Sem rede."""
+    from ..chat.painel import counter_cost
+
+    cost = counter_cost(messages)
+    print(f"  contadores do painel: {cost.counters_ns / 1000:.2f} µs por mensagem "
+          f"(codificar o JSON: {cost.encode_ns / 1000:.2f} µs)", flush=True)
+    return [Row(f"contadores do painel da turma, por mensagem (três chamadas a `RoomStats`, melhor de 3 "
+                f"com {cost.messages} mensagens) / codificar o JSON da mesma mensagem",
+                f"{cost.counters_ns / 1000:.2f} µs / {cost.encode_ns / 1000:.2f} µs", "≤ codificar o JSON",
+                cost.counters_ns <= cost.encode_ns,
+                "os contadores leem o relógio duas vezes e somam em baldes por segundo; a máquina "
+                "estava carregada se os dois números subiram juntos.")]
+
+
 # Adicionar uma figura: uma função rows_<tema> acima e uma linha aqui.
 TOPICS = [
     rows_notebooks,
@@ -412,6 +428,7 @@ TOPICS = [
     rows_memory,
     rows_calm_room,
     rows_soak,
+    rows_painel,
 ]
 
 
