@@ -48,6 +48,7 @@ from websockets.exceptions import ConnectionClosedError
 
 from ..core.cli import ArgumentParser, RawHelpFormatter
 from ..core.lifecycle import LOOPBACK, WebSocketServer
+from ..experiments.compression import server_extensions
 from .guards import Limits, TokenBucket, host_allowed
 from .painel import RoomStats, close_reason, panel_json, panel_state
 from .protocol import (
@@ -155,6 +156,9 @@ class ChatServer:
         self.store: ChatStore | None = None
         self._closing: set[asyncio.Task] = set()
         serve_kwargs.setdefault("close_timeout", 5)
+        # permessage-deflate sem nada guardado entre mensagens: ≈ 0 KiB por conexão parada, em vez
+        # de ≈ 50 KiB com o padrão do websockets (medido no notebook 06, helpers.experiments.compression)
+        serve_kwargs.setdefault("extensions", server_extensions())
         self.server = WebSocketServer(self.handler, host, port, max_size=max_size,
                                       process_request=self.process_request,
                                       logger=logger or logging.getLogger("curso.chat"), **serve_kwargs)
