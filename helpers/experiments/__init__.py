@@ -4,11 +4,12 @@
 from .polling import (DeliveryLog, PollTraffic, RequestCounter, SimClock, VirtualClock, median,
                       poll_label, round_trips, wait_until, within)
 from .ghosts import Blackhole, count_over_time
-from .reconnect import Feed, ResumingClient, backoff
-from .hardening import ATTACKS, NAIVE, as_text, guarded_server, hardened, mural, self_signed
+from .reconnect import Feed, ResumingClient, backoff, peak
+from .hardening import ATTACKS, CHAT_PROBES, NAIVE, as_text, guarded_server, hardened, mural, self_signed
 
 __all__ = [
     "ATTACKS",
+    "CHAT_PROBES",
     "Blackhole",
     "DeliveryLog",
     "Feed",
@@ -24,6 +25,7 @@ __all__ = [
     "guarded_server",
     "hardened",
     "median",
+    "peak",
     "mural",
     "poll_label",
     "round_trips",

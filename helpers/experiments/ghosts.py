@@ -86,8 +86,11 @@ class Blackhole:
 
 
 async def count_over_time(count: Callable[[], int], seconds: float, step: float = 0.1,
-                          progress=None) -> list[tuple[float, int]]:
-    """Amostra ``count()`` a cada ``step`` s por ``seconds`` s; devolve [(t, valor)]."""
+                          progress=None, until: Callable[[], bool] | None = None) -> list[tuple[float, int]]:
+    """Amostra ``count()`` a cada ``step`` s por ``seconds`` s; devolve [(t, valor)].
+
+    Com ``until``, para antes, logo que ``until()`` for verdadeiro (``seconds`` vira só o limite).
+    """
     t0 = time.monotonic()
     samples = []
     while True:
@@ -95,6 +98,9 @@ async def count_over_time(count: Callable[[], int], seconds: float, step: float 
         samples.append((t, count()))
         if progress is not None:
             progress.value = min(progress.max, int(t / seconds * progress.max))
-        if t >= seconds:
+        if t >= seconds or (until is not None and until()):
+            if progress is not None:
+                progress.value = progress.max
             return samples
         await asyncio.sleep(step)
+

@@ -46,11 +46,13 @@ from ..chat.guards import TokenBucket  # o mesmo balde de fichas do chat da sala
 
 __all__ = [
     "ATTACKS",
+    "CHAT_PROBES",
     "NAIVE",
     "Guarded",
     "Outcome",
     "Policy",
     "TokenBucket",
+    "Verdict",
     "as_text",
     "guarded_server",
     "hardened",
@@ -455,6 +457,147 @@ ATTACKS: dict[str, Callable[..., Awaitable[Outcome]]] = {
     "20 conexões do mesmo endereço": attack_many_connections,
     "handshake pela metade (slowloris)": attack_slow_handshake,
     "JSON fora do formato": attack_bad_format,
+}
+
+
+# --- as guardas do chat do curso (helpers.chat.ChatServer) -------------------------------------
+#
+# O lado blindado do laboratório é o servidor que o curso entrega para uma turma (capítulo 05, modo
+# sala de aula). Cada sonda ataca um ``ChatServer`` já iniciado e devolve um ``Verdict`` com o
+# valor medido. Esperas: só eventos e guardas de tempo generosas (``_WAIT``), nunca sleep.
+
+_WAIT = 10.0
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """O resultado de uma sonda: a guarda segurou? ``measured`` diz o que foi medido."""
+
+    guard: str
+    held: bool
+    measured: str
+
+    def __str__(self) -> str:
+        return f"{'✔' if self.held else '✘'} {self.guard}: {self.measured}"
+
+
+async def _recv(ws) -> dict:
+    return json.loads(await asyncio.wait_for(ws.recv(), _WAIT))
+
+
+async def _until(ws, kind: str) -> dict:
+    while (event := await _recv(ws))["type"] != kind:
+        pass
+    return event
+
+
+async def _join(chat, nick: str, sock=None, **fields):
+    from websockets.asyncio.client import connect
+
+    ws = await connect(chat.url, sock=sock, compression=None, max_size=None, open_timeout=_WAIT)
+    await ws.send(json.dumps({"action": "join", "nick": nick, **fields}))
+    return ws
+
+
+async def _joined(chat, nick: str, **fields):
+    ws = await _join(chat, nick, **fields)
+    await _until(ws, "history")
+    return ws
+
+
+async def _closed(ws) -> tuple[int | None, str]:
+    from websockets.exceptions import ConnectionClosed
+
+    try:
+        while True:
+            await asyncio.wait_for(ws.recv(), _WAIT)
+    except ConnectionClosed as exc:
+        return (exc.rcvd.code, exc.rcvd.reason) if exc.rcvd else (None, "")
+
+
+async def probe_slow_reader(chat, requests: int = 18) -> Verdict:
+    """Um cliente com janela TCP mínima pede histórico e não lê: fechado com 1013; Bruno segue."""
+    import socket
+
+    for i in range(500 - chat.store.last_id):
+        chat.store.add("Carga", f"{i:04d} " + "x" * 400)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # o notebook travado, a rede ruim
+    sock.connect(("127.0.0.1", chat.port))
+    sock.setblocking(False)
+    slow = await _join(chat, "Lento", sock=sock)
+    await _until(slow, "history")
+    bruno = await _joined(chat, "Bruno")
+    slow.transport.pause_reading()  # daqui em diante, não lê mais nada
+    for _ in range(requests):
+        await slow.send(json.dumps({"action": "history", "since": 0, "limit": 500}))
+    await bruno.send(json.dumps({"action": "send", "text": "alguém aí?"}))
+    got = (await _until(bruno, "message"))["text"]
+    slow.transport.resume_reading()
+    code, reason = await _closed(slow)
+    await bruno.close()
+    return Verdict("cliente lento", code == 1013 and got == "alguém aí?",
+                   f"fechado com {code} («{reason}»); o Bruno recebeu «{got}»")
+
+
+async def probe_flooder(chat, count: int = 40) -> Verdict:
+    """Mandar ``count`` mensagens de uma vez: as da rajada passam, as outras recebem o erro."""
+    ws = await _joined(chat, "Enchente")
+    for i in range(count):
+        await ws.send(json.dumps({"action": "send", "text": f"spam {i}"}))
+    accepted, errors = 0, []
+    while accepted + len(errors) < count:
+        event = await _recv(ws)
+        if event["type"] == "message" and event["nick"] == "Enchente":
+            accepted += 1
+        elif event["type"] == "error":
+            errors.append(event["error"])
+    await ws.close()
+    return Verdict("limite de taxa", bool(errors) and accepted < count,
+                   f"{accepted} aceitas, {len(errors)} recusadas com «{errors[0] if errors else ''}»")
+
+
+async def probe_rebinding(chat) -> Verdict:
+    """DNS rebinding: Host e Origin do atacante (evil.example → 127.0.0.1). O join é recusado."""
+    import aiohttp
+
+    host = f"evil.example:{chat.port}"
+    async with aiohttp.ClientSession() as http, http.ws_connect(
+            chat.url, headers={"Host": host, "Origin": f"http://{host}"}) as ws:
+        await ws.send_str(json.dumps({"action": "join", "nick": "Intruso"}))
+        first = json.loads((await ws.receive(timeout=_WAIT)).data)
+        await ws.receive(timeout=_WAIT)  # o CLOSE do servidor
+        code = ws.close_code
+    return Verdict("DNS rebinding", first["type"] == "error" and code == 1008,
+                   f"{first['type']} «{first.get('error', '')[:60]}…», fechado com {code}")
+
+
+async def probe_out_of_range(chat) -> Verdict:
+    """``since`` além de 64 bits: o erro de sempre, e a conexão continua aberta (nada de 1011)."""
+    ws = await _joined(chat, "Curiosa")
+    await ws.send(json.dumps({"action": "history", "since": 2**63}))
+    error = await _until(ws, "error")
+    await ws.send(json.dumps({"action": "send", "text": "ainda aqui"}))
+    still = (await _until(ws, "message"))["text"] == "ainda aqui"
+    await ws.close()
+    return Verdict("valor fora da faixa", still, f"«{error['error']}», e a conexão seguiu aberta")
+
+
+async def probe_duplicate_nick(chat) -> Verdict:
+    """Um segundo «Professor» na sala: recusado."""
+    first = await _joined(chat, "Professor")
+    second = await _join(chat, "professor")
+    event = await _recv(second)
+    await asyncio.gather(first.close(), second.close())
+    return Verdict("apelido repetido", event["type"] == "error", f"«{event.get('error', event['type'])}»")
+
+
+CHAT_PROBES: dict[str, Callable[..., Awaitable[Verdict]]] = {
+    "cliente lento": probe_slow_reader,
+    "limite de taxa": probe_flooder,
+    "DNS rebinding": probe_rebinding,
+    "valor fora da faixa": probe_out_of_range,
+    "apelido repetido": probe_duplicate_nick,
 }
 
 

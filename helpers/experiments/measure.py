@@ -28,6 +28,7 @@ from ..core.lifecycle import SubprocessServer
 __all__ = [
     "MeasuredServer",
     "Progress",
+    "idle_kib",
     "open_idle",
     "summary",
 ]
@@ -109,6 +110,24 @@ async def open_idle(url: str, n: int, *, compression: str | None = None, progres
         await close_all(conns)
         raise
     return conns
+
+
+async def idle_kib(server: "MeasuredServer", n: int, *, compression: str | None = None,
+                   warmup: int = 20) -> float:
+    """KiB de memória residente que o servidor ganhou por conexão parada, abrindo ``n`` conexões.
+
+    Antes, ``warmup`` conexões descartáveis (a primeira vez aloca caches que não são por conexão).
+    """
+    from .polling import wait_until
+
+    warm = await open_idle(server.url, warmup, compression=compression)
+    before = server.rss()
+    conns = await open_idle(server.url, n, compression=compression)
+    try:
+        await wait_until(lambda: server.established() >= n + warmup, 10)
+        return (server.rss() - before) / n / 1024
+    finally:
+        await close_all(warm + conns)
 
 
 async def close_all(conns: Sequence) -> None:

@@ -27,7 +27,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 
-__all__ = ["Feed", "ResumingClient", "backoff"]
+__all__ = ["Feed", "ResumingClient", "backoff", "peak"]
 
 
 def backoff(attempt: int, *, base: float = 0.1, cap: float = 2.0, jitter: bool = True,
@@ -142,3 +142,11 @@ class ResumingClient:
     def __repr__(self) -> str:
         return (f"ResumingClient({len(self.received)} mensagens, {self.connections} conexões, "
                 f"{len(self.attempts)} tentativas)")
+
+
+def peak(instants: list[float], window: float = 0.01) -> int:
+    """O máximo de instantes dentro de uma mesma janela de ``window`` segundos (o pico de tentativas)."""
+    import bisect
+
+    ordered = sorted(instants)
+    return max((bisect.bisect_left(ordered, t + window) - i for i, t in enumerate(ordered)), default=0)
