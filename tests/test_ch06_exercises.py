@@ -12,11 +12,27 @@ def test_reference_solutions_pass():
         assert check(ident, answer).ok, ident
 
 
+WRONG_BACKOFFS = {
+    "mesmo instante": lambda k: min(2.0, 0.1 * 2 ** k),  # sem sorteio
+    "chega ao teto": lambda k: random.uniform(0, 0.1 * 2 ** k),  # sem teto
+    "perto de zero": lambda k: random.uniform(0.5, 1) * min(2, 0.1 * 2 ** k),  # sorteio longe do 0
+    "tentativa 0": lambda k: random.uniform(0, min(2, 0.2 * 2 ** k)),  # base errada
+    "tamanho certo": lambda k: random.uniform(0, min(2, 0.1 * 2 ** k) / 2),  # intervalo curto
+}
+
+
 def test_backoff_hints():
-    assert "juntos" in check("06.1", lambda k: min(2.0, 0.1 * 2 ** k)).message
-    assert "teto de 2 s" in check("06.1", lambda k: random.uniform(0, 0.1 * 2 ** k)).message
-    assert "começar em 0" in check("06.1", lambda k: random.uniform(0.5, 1) * min(2, 0.1 * 2 ** k)).message
+    for expected, answer in WRONG_BACKOFFS.items():
+        assert expected in check("06.1", answer).message, expected
     assert "sem parênteses" in check("06.1", 0.1).message
+
+
+def test_backoff_hints_guide_without_handing_over_the_answer():
+    # nada de código nem da fórmula: nem min(...), nem uniform, nem "base × 2"
+    for answer in [*WRONG_BACKOFFS.values(), lambda k: 0.1 * 2 ** k, lambda k: 0.3]:
+        message = check("06.1", answer).message
+        for giveaway in ("min(", "uniform", "random", "× 2", "2 elevado", "2^"):
+            assert giveaway not in message, (giveaway, message)
 
 
 def test_origin_hints():

@@ -31,20 +31,24 @@ def backoff_exercise(answer) -> None:
             raise Hint("Uma espera negativa não existe: o sorteio vai de 0 até o teto.")
         if len(set(waits)) == 1:
             if waits[0] == ceiling:
-                raise Hint("A progressão está certa, mas sem sorteio todos os clientes derrubados "
-                           "juntos voltam juntos. Sorteie entre 0 e o teto.")
-            raise Hint(f"A tentativa {attempt} sempre espera o mesmo tempo, e não é o teto "
-                       "esperado. Revise a conta: base × 2 elevado à tentativa, limitada ao teto.")
+                raise Hint(f"Suas esperas na tentativa {attempt} são todas iguais. Imagine 100 "
+                           "clientes derrubados no mesmo instante: quando cada um volta? Reveja "
+                           "a tempestade de reconexões na seção 5.")
+            raise Hint(f"A tentativa {attempt} sempre espera {waits[0]:g} s. Escreva, para as "
+                       "tentativas 0, 1, 2 e 3, o maior tempo que o enunciado permite, e compare "
+                       "com os seus.")
         if max(waits) > ceiling + 1e-9:
             if attempt >= 5:
-                raise Hint("Passou do teto de 2 s: limite o valor com min(...) antes de sortear.")
-            raise Hint(f"Na tentativa {attempt} a espera passou de base × 2^{attempt}. Confira a "
-                       "potência (a tentativa 0 espera no máximo a base).")
+                raise Hint(f"Na tentativa {attempt} uma espera passou de 2 s. O que o enunciado "
+                           "diz que acontece quando a progressão chega ao teto?")
+            raise Hint(f"Na tentativa {attempt} uma espera passou do maior valor permitido. "
+                       "Confira sua conta para a tentativa 0: ela deve esperar no máximo 0,1 s.")
         if max(waits) < 0.6 * ceiling:
-            raise Hint(f"Na tentativa {attempt} as esperas ficam bem abaixo do teto: o teto dobra "
-                       "a cada tentativa (base × 2^tentativa). Sorteie no intervalo inteiro.")
+            raise Hint(f"Na tentativa {attempt} as esperas nunca chegam perto do maior valor "
+                       "permitido. O intervalo do sorteio está do tamanho certo?")
         if min(waits) > 0.4 * ceiling:
-            raise Hint("O sorteio deve começar em 0 (full jitter), não perto do teto.")
+            raise Hint("As esperas nunca chegam perto de zero. De onde o full jitter começa o "
+                       "sorteio?")
 
 
 _ORIGINS = [

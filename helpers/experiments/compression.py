@@ -46,6 +46,7 @@ __all__ = [
     "grid",
     "measure",
     "server_extensions",
+    "table",
     "to_json",
     "zlib_estimate",
 ]
@@ -248,6 +249,14 @@ def from_json(text: str) -> list[CompressionRow]:
     import json
 
     return [CompressionRow(**item) for item in json.loads(text)]
+
+
+def table() -> list[CompressionRow]:
+    """A tabela gravada pelo benchmark (``DATA_FILE``, na raiz do repositório)."""
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    return from_json((root / DATA_FILE).read_text(encoding="utf-8"))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -540,7 +540,7 @@ async def probe_slow_reader(chat, requests: int = 18) -> Verdict:
                    f"fechado com {code} («{reason}»); o Bruno recebeu «{got}»")
 
 
-async def probe_flooder(chat, count: int = 40) -> Verdict:
+async def probe_flooder(chat, count: int = 25) -> Verdict:
     """Mandar ``count`` mensagens de uma vez: as da rajada passam, as outras recebem o erro."""
     ws = await _joined(chat, "Enchente")
     for i in range(count):
@@ -569,7 +569,7 @@ async def probe_rebinding(chat) -> Verdict:
         await ws.receive(timeout=_WAIT)  # o CLOSE do servidor
         code = ws.close_code
     return Verdict("DNS rebinding", first["type"] == "error" and code == 1008,
-                   f"{first['type']} «{first.get('error', '')[:60]}…», fechado com {code}")
+                   f"recusado com erro «{first.get('error', '')[:60]}…», fechado com {code}")
 
 
 async def probe_out_of_range(chat) -> Verdict:
