@@ -27,3 +27,23 @@ async def test_the_measured_server_runs_apart_and_reports_its_memory_and_connect
             await c.close()
     finally:
         await reg.stop_all()
+
+
+async def test_one_deflate_server_measures_both_variants_and_compression_costs_more():
+    from helpers.experiments.measure import idle_kib
+
+    reg = Registry()
+    server = await reg.start("medido", MeasuredServer("deflate"))
+    try:
+        kib = await idle_kib(server, 30, {"sem": None, "com": "deflate"}, warmup=5)
+        assert set(kib) == {"sem", "com"}
+        assert kib["com"] > kib["sem"]  # o zlib de cada conexão (ordem de grandeza: dezenas de KiB)
+    finally:
+        await reg.stop_all()
+
+
+def test_the_measured_server_script_imports_only_websockets():
+    import pathlib
+
+    text = (pathlib.Path(__file__).parent.parent / "helpers" / "experiments" / "echo_process.py").read_text()
+    assert "helpers" not in "".join(l for l in text.splitlines() if l.startswith(("import", "from")))

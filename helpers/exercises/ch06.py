@@ -103,7 +103,9 @@ MESSAGES_0603 = {
 @exercise("06.3")
 def schema_exercise(answer) -> None:
     """Um JSON Schema (dict) que aceita só as mensagens de chat válidas de ``MESSAGES_0603``."""
-    import jsonschema
+    from ..experiments.hardening import load_jsonschema
+
+    jsonschema = load_jsonschema()
 
     if not isinstance(answer, dict):
         raise Hint("O esquema é um dicionário Python (um dict), não um texto.")

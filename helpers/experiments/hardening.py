@@ -122,12 +122,30 @@ def hardened(**changes: Any) -> Policy:
     return replace(base, **changes)
 
 
+def load_jsonschema():
+    """O módulo ``jsonschema``, importado sem o verificador opcional do formato ``iri``.
+
+    Esse verificador (pacote ``rfc3987_syntax``, trazido pelo Jupyter) monta uma gramática inteira
+    ao ser importado: ≈ 1 s numa máquina parada, bem mais numa ocupada. O curso não checa
+    formatos; o módulo volta a ser importável logo depois, para quem precisar dele.
+    """
+    import sys
+
+    if "jsonschema" not in sys.modules and "rfc3987_syntax" not in sys.modules:
+        sys.modules["rfc3987_syntax"] = None  # ``import rfc3987_syntax`` → ImportError (opcional)
+        try:
+            import jsonschema
+        finally:
+            del sys.modules["rfc3987_syntax"]
+    import jsonschema
+
+    return jsonschema
+
+
 def _validator(policy: Policy):
     if policy.schema is None:
         return None
-    import jsonschema  # (importar leva um tempo: melhor uma vez, antes da primeira conexão)
-
-    return jsonschema.Draft202012Validator(policy.schema)
+    return load_jsonschema().Draft202012Validator(policy.schema)
 
 
 class Guarded:

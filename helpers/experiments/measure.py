@@ -2,10 +2,11 @@
 
 Introduzido no notebook 06 (Uso consciente).
 
-* ``python -m helpers.experiments.measure none|deflate`` roda um servidor de eco ``websockets`` num processo
-  separado (para medir a memória **dele**, sem misturar com a do kernel) e imprime a porta. O
-  mesmo servidor responde ``GET /poll`` como um endpoint HTTP de polling comum (via
-  ``process_request``), para comparar com o custo de um cliente de polling.
+* ``echo_process.py none|deflate`` (rodado por caminho) é um servidor de eco ``websockets`` num
+  processo separado (para medir a memória **dele**, sem misturar com a do kernel), que imprime a
+  porta. Com ``deflate``, quem pede compressão a recebe e quem não pede fica sem: um processo só
+  mede os dois casos. O mesmo servidor responde ``GET /poll`` como um endpoint HTTP de polling
+  comum (via ``process_request``), para comparar com o custo de um cliente de polling.
 * ``MeasuredServer`` é esse processo como recurso do registro, com ``rss()`` (memória residente,
   via ``psutil``) e ``established()`` (conexões TCP abertas).
 * ``open_idle`` abre N conexões WebSocket paradas; ``summary`` resume uma lista de tempos.
@@ -37,38 +38,21 @@ __all__ = [
 # --- o servidor medido (num subprocesso) -------------------------------------------------------
 
 
-async def _serve(compression: str | None) -> None:
-    from websockets.asyncio.server import serve
-    from websockets.datastructures import Headers
-    from websockets.http11 import Response
-
-    async def echo(ws):
-        try:
-            async for message in ws:
-                await ws.send(message)
-        except Exception:
-            pass
-
-    def poll(connection, request):
-        if request.path.startswith("/poll"):
-            body = b"nada novo\n"
-            headers = Headers([("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
-            return Response(200, "OK", headers, body)
-        return None
-
-    async with serve(echo, "127.0.0.1", 0, compression=compression, ping_interval=None,
-                     process_request=poll) as server:
-        print(f"PORTA {server.sockets[0].getsockname()[1]}", flush=True)
-        await asyncio.Event().wait()  # roda até o processo ser terminado
-
-
 class MeasuredServer(SubprocessServer):
-    """Servidor de eco num subprocesso; ``compression`` é ``None`` ou ``"deflate"``."""
+    """Servidor de eco num subprocesso; ``compression`` é ``None`` ou ``"deflate"`` (este atende
+    também, sem compressão, os clientes que não a pedem)."""
 
     what = "O servidor medido"
 
     def __init__(self, compression: str | None = None):
-        super().__init__("helpers.experiments.measure", compression or "none", startup_timeout=15.0)
+        import pathlib
+
+        from ..core.lifecycle import Process
+
+        super().__init__("helpers.experiments.echo_process", startup_timeout=15.0)
+        script = pathlib.Path(__file__).with_name("echo_process.py")  # por caminho: sobe mais rápido
+        self.process = Process(sys.executable, str(script), compression or "none",
+                               env={"PYTHONUNBUFFERED": "1"})
         self.compression = compression
 
     def rss(self) -> int:
@@ -112,22 +96,27 @@ async def open_idle(url: str, n: int, *, compression: str | None = None, progres
     return conns
 
 
-async def idle_kib(server: "MeasuredServer", n: int, *, compression: str | None = None,
-                   warmup: int = 20) -> float:
-    """KiB de memória residente que o servidor ganhou por conexão parada, abrindo ``n`` conexões.
+async def idle_kib(server: "MeasuredServer", n: int, variants: dict[str, str | None],
+                   warmup: int = 20) -> dict[str, float]:
+    """KiB de memória residente que o servidor ganha por conexão parada, para cada variante
+    (nome → ``compression`` do cliente), abrindo ``n`` conexões de cada uma.
 
-    Antes, ``warmup`` conexões descartáveis (a primeira vez aloca caches que não são por conexão).
+    Antes, ``warmup`` conexões descartáveis (a primeira vez aloca caches que não são por
+    conexão). Todas ficam abertas até o fim: memória solta por uma variante e reaproveitada pela
+    seguinte esconderia parte do custo desta.
     """
     from .polling import wait_until
 
-    warm = await open_idle(server.url, warmup, compression=compression)
-    before = server.rss()
-    conns = await open_idle(server.url, n, compression=compression)
+    out, opened = {}, await open_idle(server.url, warmup)
     try:
-        await wait_until(lambda: server.established() >= n + warmup, 10)
-        return (server.rss() - before) / n / 1024
+        for name, compression in variants.items():
+            before = server.rss()
+            opened += await open_idle(server.url, n, compression=compression)
+            await wait_until(lambda: server.established() >= len(opened), 10)
+            out[name] = (server.rss() - before) / n / 1024
+        return out
     finally:
-        await close_all(warm + conns)
+        await close_all(opened)
 
 
 async def close_all(conns: Sequence) -> None:
@@ -161,6 +150,3 @@ def Progress(total: int, description: str = ""):
                      style={"description_width": "initial"})
 
 
-if __name__ == "__main__":
-    arg = sys.argv[1] if len(sys.argv) > 1 else "none"
-    asyncio.run(_serve(None if arg == "none" else "deflate"))
