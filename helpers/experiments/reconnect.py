@@ -127,7 +127,8 @@ class ResumingClient:
         from websockets.asyncio.client import connect
 
         self.attempts.append(self.clock())
-        async with connect(self.url, open_timeout=2, ping_interval=None, close_timeout=0.2) as ws:
+        async with connect(self.url, open_timeout=2, ping_interval=None, close_timeout=0.2,
+                           compression=None) as ws:  # (mensagens curtas: sem zlib por conexão)
             self._open = True
             self.connections += 1
             self.opened.append(self.clock())
