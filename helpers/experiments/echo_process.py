@@ -12,6 +12,8 @@ ela, no mesmo servidor. ``GET /poll`` responde como um endpoint de polling comum
 import asyncio
 import sys
 
+__all__ = ["serve"]
+
 
 async def serve(compression: str | None) -> None:
     from websockets.asyncio.server import serve
