@@ -18,7 +18,7 @@ from helpers.experiments.reconnect import peak
 async def chat():
     log = logging.getLogger("teste.sondas")
     log.propagate = False
-    server = ChatServer(limits=Limits(outgoing=64 * 1024, history_cost=1, penalty=0.05),
+    server = ChatServer(limits=Limits(outgoing=64 * 1024, history_cost=1, penalty=0.02),
                         clock=lambda: 0.0, close_timeout=0.5, logger=log)
     await server.start()
     try:
