@@ -90,3 +90,9 @@ def test_the_bench_rows_name_the_goal_and_a_verdict():
 
     rows = rows_compression(range(9, 10), range(1, 2))
     assert len(rows) == 3 and all(r.count("|") == 5 and ("✔" in r or "✘" in r) for r in rows)
+
+
+def test_the_chat_server_uses_the_course_default():
+    from helpers.chat.server import DEFLATE_SETTINGS
+
+    assert DEFLATE_SETTINGS == c.settings(*c.DEFAULT)

@@ -45,10 +45,10 @@ from urllib.parse import urlsplit
 
 from websockets.asyncio.server import ServerConnection, broadcast
 from websockets.exceptions import ConnectionClosedError
+from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 
 from ..core.cli import ArgumentParser, RawHelpFormatter
 from ..core.lifecycle import LOOPBACK, WebSocketServer
-from ..experiments.compression import server_extensions
 from .guards import Limits, TokenBucket, host_allowed
 from .painel import RoomStats, close_reason, panel_json, panel_state
 from .protocol import (
@@ -70,7 +70,7 @@ from .protocol import (
 from .store import ChatStore
 from ..core.links import new_secret, strip_secret
 
-__all__ = ["DEFAULT_PORT", "ChatServer", "Settings", "build_parser", "configure", "main", "push"]
+__all__ = ["DEFAULT_PORT", "DEFLATE_SETTINGS", "ChatServer", "Settings", "build_parser", "configure", "main", "push"]
 
 DEFAULT_PORT = 8765
 _STATIC = pathlib.Path(__file__).parent.parent / "static"
@@ -93,6 +93,12 @@ RESERVED = frozenset({"professor", "professora", "instrutor", "instrutora", "pro
 # O jupyter-server-proxy (JupyterHub/Binder) repassa o Host do hub e acrescenta este header; uma
 # página no navegador não consegue pôr headers próprios num handshake de WebSocket.
 PROXY_HEADER = "X-Forwarded-Context"
+# permessage-deflate sem nada guardado entre mensagens: ≈ 0 KiB por conexão parada, em vez de
+# ≈ 50 KiB com o padrão do websockets (a tabela do notebook 06; helpers.experiments.compression.DEFAULT,
+# que tests/test_compression.py confere ser igual a isto).
+DEFLATE_SETTINGS = {"server_no_context_takeover": True, "client_no_context_takeover": True,
+                    "server_max_window_bits": 12, "client_max_window_bits": 12,
+                    "compress_settings": {"memLevel": 5}}
 SLOW = (1013, "mensagens acumuladas demais: reconecte com since")  # 1013: tente de novo mais tarde
 
 
@@ -156,9 +162,7 @@ class ChatServer:
         self.store: ChatStore | None = None
         self._closing: set[asyncio.Task] = set()
         serve_kwargs.setdefault("close_timeout", 5)
-        # permessage-deflate sem nada guardado entre mensagens: ≈ 0 KiB por conexão parada, em vez
-        # de ≈ 50 KiB com o padrão do websockets (medido no notebook 06, helpers.experiments.compression)
-        serve_kwargs.setdefault("extensions", server_extensions())
+        serve_kwargs.setdefault("extensions", [ServerPerMessageDeflateFactory(**DEFLATE_SETTINGS)])
         self.server = WebSocketServer(self.handler, host, port, max_size=max_size,
                                       process_request=self.process_request,
                                       logger=logger or logging.getLogger("curso.chat"), **serve_kwargs)

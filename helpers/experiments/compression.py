@@ -46,6 +46,7 @@ __all__ = [
     "grid",
     "measure",
     "server_extensions",
+    "settings",
     "table",
     "to_json",
     "zlib_estimate",
@@ -118,13 +119,18 @@ def zlib_estimate(window_bits: int, mem_level: int, takeover: bool = True) -> in
     return deflate + inflate
 
 
+def settings(window_bits: int, mem_level: int, takeover: bool) -> dict:
+    """Os argumentos de ``ServerPerMessageDeflateFactory`` para uma linha da tabela (o
+    ``DEFLATE_SETTINGS`` de ``helpers.chat.server`` é ``settings(*DEFAULT)``)."""
+    return {"server_no_context_takeover": not takeover, "client_no_context_takeover": not takeover,
+            "server_max_window_bits": window_bits, "client_max_window_bits": window_bits,
+            "compress_settings": {"memLevel": mem_level}}
+
+
 def _factory(window_bits: int, mem_level: int, takeover: bool):
     from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 
-    return ServerPerMessageDeflateFactory(
-        server_no_context_takeover=not takeover, client_no_context_takeover=not takeover,
-        server_max_window_bits=window_bits, client_max_window_bits=window_bits,
-        compress_settings={"memLevel": mem_level})
+    return ServerPerMessageDeflateFactory(**settings(window_bits, mem_level, takeover))
 
 
 def server_extensions(window_bits: int | None = None, mem_level: int | None = None,
