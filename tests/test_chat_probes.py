@@ -68,7 +68,8 @@ def test_peak_counts_the_busiest_window():
 
 
 async def test_wait_until_returns_when_true_and_times_out_otherwise():
-    from helpers.experiments.ghosts import count_over_time, wait_until
+    from helpers.experiments.ghosts import count_over_time
+    from helpers.experiments.polling import wait_until
 
     await wait_until(lambda: True, 1)
     with pytest.raises(TimeoutError):
