@@ -419,6 +419,48 @@ def rows_painel(args, messages: int = 200_000) -> list[Row]:
                 "estava carregada se os dois números subiram juntos.")]
 
 
+
+def rows_compression(args) -> list[Row]:
+    """Issue 15, compressão que cabe: permessage-deflate, memória extra por conexão parada × taxa.
+
+    Mede a grade (janela 9–15 × memLevel 1–9, com e sem *context takeover*, ≈ 30 s; com
+    ``--conexoes-ociosas`` abaixo de 100, só um canto dela, como teste de fumaça) e regrava
+    ``docs/06-compressao.json``, que o notebook 06 lê. Sem rede: ``tracemalloc`` e os protocolos
+    Sans-I/O do websockets (``helpers.experiments.compression``).
+    """
+    from ..experiments import compression as c
+
+    if args.conexoes_ociosas <= 0:
+        return []
+    full = args.conexoes_ociosas >= 100
+    wbs, mls = (range(9, 16), range(1, 10)) if full else (range(9, 11), range(1, 3))
+    rows = c.grid(wbs, mls) + c.grid(wbs, mls, takeover=False)
+    if full:
+        (ROOT / c.DATA_FILE).write_text(c.to_json(rows), encoding="utf-8")
+    base = 14.4  # KiB por conexão sem compressão (a linha de memória acima, medida por RSS)
+    fit = c.best([r for r in rows if r.takeover], 20 - base)
+    lowest = min((r for r in rows if r.takeover), key=lambda r: r.kib_per_connection)
+    ours, default = c.measure(*c.DEFAULT), c.measure(*c.WEBSOCKETS_DEFAULT)
+
+    def cell(r) -> str:
+        return (f"janela {r.window_bits}, memLevel {r.mem_level}: +{r.kib_per_connection:.1f} KiB, "
+                f"mensagens ×{r.ratio:.2f}, histórico ×{r.history_ratio:.2f}")
+
+    why = ("O zlib guarda, por conexão, janela e tabelas do compressor e a janela do descompressor, "
+           f"mais ≈ 13 KiB de estruturas fixas; a menor combinação com context takeover: {cell(lowest)}.")
+    return [
+        Row(f"permessage-deflate, padrão do websockets ({cell(default)})",
+            f"≈ {base + default.kib_per_connection:.0f} KiB/conexão", "≤ 20 KiB",
+            base + default.kib_per_connection <= 20, why),
+        Row("permessage-deflate com context takeover que cabe em 20 KiB/conexão",
+            cell(fit) if fit else "nenhuma", "≤ 20 KiB", fit is not None, why),
+        Row(f"permessage-deflate do curso, sem context takeover ({cell(ours)})",
+            f"≈ {base + ours.kib_per_connection:.0f} KiB/conexão", "≤ 20 KiB",
+            base + ours.kib_per_connection <= 20,
+            "Sem context takeover as mensagens curtas quase não encolhem; as páginas de histórico sim."),
+    ]
+
+
 # Adicionar uma figura: uma função rows_<tema> acima e uma linha aqui.
 TOPICS = [
     rows_notebooks,
@@ -429,6 +471,7 @@ TOPICS = [
     rows_calm_room,
     rows_soak,
     rows_painel,
+    rows_compression,
 ]
 
 
