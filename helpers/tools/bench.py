@@ -419,7 +419,6 @@ def rows_painel(args, messages: int = 200_000) -> list[Row]:
                 "estava carregada se os dois números subiram juntos.")]
 
 
-
 def rows_compression(args) -> list[Row]:
     """Issue 15, compressão que cabe: permessage-deflate, memória extra por conexão parada × taxa.
 
