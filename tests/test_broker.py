@@ -166,3 +166,10 @@ def test_server_compression_is_one_named_setting():
     tuned = server_compression(True, settings={"server_max_window_bits": 11,
                                                "compress_settings": {"memLevel": 4}})
     assert tuned["compression"] is None and len(tuned["extensions"]) == 1
+
+
+def test_the_broker_compresses_like_the_course_chat():
+    from helpers.chat.server import DEFLATE_SETTINGS as chat
+    from helpers.scale.broker import DEFLATE_SETTINGS as broker
+
+    assert broker == chat

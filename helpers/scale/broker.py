@@ -62,12 +62,13 @@ __all__ = [
     "redis_url_from_env",
 ]
 
-# A compressão dos servidores deste capítulo, num lugar só. ``None`` = o padrão do websockets
-# (permessage-deflate com janela de 32 KiB: dezenas de KiB por conexão, capítulo 06). Para usar
-# a configuração escolhida no capítulo 06, troque por, por exemplo,
-# ``{"server_max_window_bits": 11, "compress_settings": {"memLevel": 4}}`` (argumentos de
-# ``websockets.extensions.permessage_deflate.ServerPerMessageDeflateFactory``).
-DEFLATE_SETTINGS: dict | None = None
+# A compressão dos servidores deste capítulo: a mesma escolha do chat (capítulo 06), permessage-
+# deflate sem nada guardado entre mensagens, ≈ 0 KiB por conexão parada. Fica escrita aqui, e não
+# importada de helpers.chat.server, para o subprocesso do broker subir leve; tests/test_broker.py
+# confere que as duas são iguais. ``None`` volta ao padrão do websockets (dezenas de KiB por conexão).
+DEFLATE_SETTINGS: dict | None = {"server_no_context_takeover": True, "client_no_context_takeover": True,
+                                 "server_max_window_bits": 12, "client_max_window_bits": 12,
+                                 "compress_settings": {"memLevel": 5}}
 
 CHANNEL = "chat"
 HISTORY = "chat:historia"
