@@ -170,6 +170,23 @@ async def test_a_dead_peer_behind_a_full_buffer_is_dropped_anyway(tmp_path):
 # --- item 2: limite de taxa (balde de fichas, relógio injetado) ---------------------------------
 
 
+async def test_a_flood_of_malformed_messages_spends_the_same_tokens(tmp_path):
+    now = [0.0]
+    chat = ChatServer(tmp_path / "c.sqlite3", logger=quiet(), clock=lambda: now[0],
+                      limits=Limits(rate=1, burst=4, history_cost=2, penalty=0))
+    await chat.start()
+    try:
+        ana, _, _ = await join(chat.url, "Ana")     # join: 1 ficha; sobram 3
+        for _ in range(5):
+            await ana.send("{isto não é JSON")
+        errors = [(await recv_type(ana, "error"))["error"] for _ in range(5)]
+        assert [e.startswith("Devagar") for e in errors] == [False, False, False, True, True], errors
+        assert chat.counters["limitados"] == 2
+        await ana.close()
+    finally:
+        await chat.close()
+
+
 async def test_a_flooder_gets_an_error_only_for_itself_and_the_others_see_only_what_was_accepted(tmp_path):
     now = [0.0]
     chat = ChatServer(tmp_path / "c.sqlite3", logger=quiet(), clock=lambda: now[0],

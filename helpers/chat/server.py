@@ -177,7 +177,7 @@ class ChatServer:
                 if ws in self.dropped:                          # fechando (uma guarda): lê e descarta
                     continue
                 try:
-                    await self.route(ws, parse(raw))
+                    await self.route(ws, self.read(ws, raw))
                 except BadMessage as problem:                   # só quem errou fica sabendo
                     self.push([ws], error_event(str(problem), problem.action))
                     if isinstance(problem, TooFast) and self.limits.penalty:
@@ -278,6 +278,15 @@ class ChatServer:
             await asyncio.wait_for(ws.wait_closed(), self.limits.penalty)
         except TimeoutError:
             pass
+
+    def read(self, ws: ServerConnection, raw: str | bytes) -> Request:
+        """``parse`` com o limite de taxa: uma mensagem malformada também gasta uma ficha, senão
+        uma enchente de lixo ganharia uma resposta de erro para cada uma."""
+        try:
+            return parse(raw)
+        except BadMessage as problem:
+            self.check_rate(ws, Request(problem.action or "?"))
+            raise
 
     def check_rate(self, ws: ServerConnection, req: Request) -> None:
         if self.limits.rate is None or req.action == "leave":

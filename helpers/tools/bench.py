@@ -373,7 +373,7 @@ async def rows_calm_room(args) -> list[Row]:
 async def rows_soak(args) -> list[Row]:
     """O soak da sala de aula (``helpers.tools.soak``): entrega aos comportados, calma e sob carga
     (enchentes, lentos, quedas, ataque), a memória do servidor e o que as enchentes conseguiram."""
-    if args.soak == "nao":
+    if args.soak == "nenhum":
         return []
     from .soak import Plan, run
 
@@ -611,9 +611,9 @@ def build_parser() -> ArgumentParser:
                              "(padrão: %(default)s)")
     parser.add_argument("--voltas", type=int, default=2000, metavar="N",
                         help="idas e voltas medidas no eco TCP, WebSocket e pelo tap (padrão: %(default)s)")
-    parser.add_argument("--soak", choices=["completo", "pequeno", "nao"], default="completo",
+    parser.add_argument("--soak", choices=["completo", "pequeno", "nenhum"], default="completo",
                         help="o soak da sala de aula (200 alunos, lentos, enchentes, quedas e um "
-                             "atacante): completo, pequeno (20 alunos) ou nao (padrão: %(default)s)")
+                             "atacante): completo, pequeno (20 alunos) ou nenhum (padrão: %(default)s)")
     parser.add_argument("--saida", default=str(ROOT / "docs" / "benchmark.md"), metavar="ARQUIVO",
                         help="onde gravar o relatório em Markdown (padrão: docs/benchmark.md)")
     return parser
