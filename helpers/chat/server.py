@@ -93,10 +93,10 @@ RESERVED = frozenset({"professor", "professora", "instrutor", "instrutora", "pro
 # O jupyter-server-proxy (JupyterHub/Binder) repassa o Host do hub e acrescenta este header; uma
 # página no navegador não consegue pôr headers próprios num handshake de WebSocket.
 PROXY_HEADER = "X-Forwarded-Context"
-# permessage-deflate sem nada guardado entre mensagens: ≈ 0 KiB por conexão parada, em vez de
-# ≈ 50 KiB com o padrão do websockets (a tabela do notebook 06; helpers.experiments.compression.DEFAULT,
+# permessage-deflate sem o compressor guardado entre mensagens: ≈ 12 KiB por conexão parada (o
+# descompressor), em vez de ≈ 50 KiB com o padrão do websockets (a tabela do notebook 06; helpers.experiments.compression.DEFAULT,
 # que tests/test_compression.py confere ser igual a isto).
-DEFLATE_SETTINGS = {"server_no_context_takeover": True, "client_no_context_takeover": True,
+DEFLATE_SETTINGS = {"server_no_context_takeover": True,
                     "server_max_window_bits": 12, "client_max_window_bits": 12,
                     "compress_settings": {"memLevel": 5}}
 SLOW = (1013, "mensagens acumuladas demais: reconecte com since")  # 1013: tente de novo mais tarde

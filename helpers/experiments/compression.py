@@ -53,8 +53,12 @@ __all__ = [
 ]
 
 WEBSOCKETS_DEFAULT = (12, 5, True)  # (janela, memLevel, takeover) do ServerPerMessageDeflateFactory padrão
-# A escolha do curso: nada guardado entre mensagens (≈ 0 KiB por conexão parada); as mensagens
+# A escolha do curso: o servidor não guarda o compressor entre mensagens (server_no_context_takeover);
+# só o descompressor do que o cliente manda fica (≈ 12 KiB por conexão parada). As mensagens
 # pequenas quase não encolhem, as páginas de histórico encolhem ≈ 80 %. Ver o notebook 06.
+# Não pedimos client_no_context_takeover: o cliente WebSocket do tornado, que o
+# jupyter-server-proxy usa para chegar ao chat (JupyterHub, Binder), para de entregar mensagens
+# com ele (tests/browser/test_ch05.py::test_the_page_works_behind_jupyter_server_proxy).
 DEFAULT = (12, 5, False)
 
 _NICKS = ["Ana", "Bruno", "Carla", "Davi", "Elis", "Fábio"]
@@ -110,19 +114,19 @@ def zlib_estimate(window_bits: int, mem_level: int, takeover: bool = True) -> in
     """Bytes que o zlib reserva por conexão parada: deflate (janela + hash) + inflate (janela).
 
     Fórmulas do ``zconf.h`` do zlib; não inclui as estruturas fixas (≈ 6 KiB + 7 KiB). Sem
-    *context takeover*, nada fica guardado entre mensagens: zero.
+    *context takeover* no servidor, o compressor não fica guardado: sobra o descompressor.
     """
-    if not takeover:
-        return 0
-    deflate = (1 << (window_bits + 2)) + (1 << (mem_level + 9))
     inflate = 1 << window_bits
+    if not takeover:
+        return inflate
+    deflate = (1 << (window_bits + 2)) + (1 << (mem_level + 9))
     return deflate + inflate
 
 
 def settings(window_bits: int, mem_level: int, takeover: bool) -> dict:
     """Os argumentos de ``ServerPerMessageDeflateFactory`` para uma linha da tabela (o
     ``DEFLATE_SETTINGS`` de ``helpers.chat.server`` é ``settings(*DEFAULT)``)."""
-    return {"server_no_context_takeover": not takeover, "client_no_context_takeover": not takeover,
+    return {"server_no_context_takeover": not takeover,
             "server_max_window_bits": window_bits, "client_max_window_bits": window_bits,
             "compress_settings": {"memLevel": mem_level}}
 

@@ -63,10 +63,10 @@ __all__ = [
 ]
 
 # A compressão dos servidores deste capítulo: a mesma escolha do chat (capítulo 06), permessage-
-# deflate sem nada guardado entre mensagens, ≈ 0 KiB por conexão parada. Fica escrita aqui, e não
+# deflate sem o compressor guardado entre mensagens, ≈ 12 KiB por conexão parada. Fica escrita aqui, e não
 # importada de helpers.chat.server, para o subprocesso do broker subir leve; tests/test_broker.py
 # confere que as duas são iguais. ``None`` volta ao padrão do websockets (dezenas de KiB por conexão).
-DEFLATE_SETTINGS: dict | None = {"server_no_context_takeover": True, "client_no_context_takeover": True,
+DEFLATE_SETTINGS: dict | None = {"server_no_context_takeover": True,
                                  "server_max_window_bits": 12, "client_max_window_bits": 12,
                                  "compress_settings": {"memLevel": 5}}
 

@@ -453,10 +453,13 @@ def rows_compression(args) -> list[Row]:
             base + default.kib_per_connection <= 20, why),
         Row("permessage-deflate com context takeover que cabe em 20 KiB/conexão",
             cell(fit) if fit else "nenhuma", "≤ 20 KiB", fit is not None, why),
-        Row(f"permessage-deflate do curso, sem context takeover ({cell(ours)})",
+        Row(f"permessage-deflate do curso, sem context takeover no servidor ({cell(ours)})",
             f"≈ {base + ours.kib_per_connection:.0f} KiB/conexão", "≤ 20 KiB",
             base + ours.kib_per_connection <= 20,
-            "Sem context takeover as mensagens curtas quase não encolhem; as páginas de histórico sim."),
+            f"Sobra o descompressor do que o cliente manda (+{ours.kib_per_connection:.1f} KiB). Pedir "
+            "também client_no_context_takeover o zeraria, mas o cliente do tornado (o do "
+            "jupyter-server-proxy, no JupyterHub e no Binder) para de entregar mensagens com ele; "
+            "sem context takeover as mensagens curtas quase não encolhem, as páginas de histórico sim."),
     ]
 
 
