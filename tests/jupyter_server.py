@@ -18,6 +18,7 @@ import contextlib
 import json
 import os
 import pathlib
+import random
 import secrets
 import socket
 import subprocess
@@ -40,10 +41,21 @@ LAB_QUIET_SETTINGS: dict[str, dict] = {
 
 
 def free_port() -> int:
-    """A TCP port that was free on 127.0.0.1 a moment ago (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((LOOPBACK, 0))
-        return s.getsockname()[1]
+    """A TCP port that was free on 127.0.0.1 a moment ago, chosen BELOW the OS's ephemeral range
+    (32768-60999 on Linux). The caller hands the number to a subprocess that binds it later; a port
+    from the ephemeral range (``bind`` to port 0) could meanwhile be taken by a Jupyter kernel of a
+    test running in parallel (``testar`` uses pytest-xdist). It happened: the hub test talked to its
+    proxy's port and heard a kernel's ZeroMQ greeting."""
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(20000, 32000)
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind((LOOPBACK, port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and 32000")
 
 
 @dataclass

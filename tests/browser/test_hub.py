@@ -32,7 +32,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -45,6 +44,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
+from jupyter_server import free_port
 from labdriver import _KERNEL_IDLE, ROOT, VIEWPORT, diagram_titled, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]  # guarda; o normal é < 60 s
@@ -126,12 +126,6 @@ def _missing() -> str | None:
         return ("configurable-http-proxy não encontrado: npm install -g configurable-http-proxy "
                 "(o .ci/run instala)")
     return None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _mib(proc) -> float:
@@ -240,10 +234,10 @@ def hub(tmp_path_factory, chromium) -> Hub:
     args = ["--LabApp.expose_app_in_browser=True"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         args.append("--allow-root")
-    http_port, token = _free_port(), os.urandom(16).hex()
+    http_port, token = free_port(), os.urandom(16).hex()
     config = tmp / "jupyterhub_config.py"
     config.write_text(HUB_CONFIG.format(
-        http_port=http_port, hub_port=_free_port(), api_port=_free_port(),
+        http_port=http_port, hub_port=free_port(), api_port=free_port(),
         proxy_cmd=[shutil.which(PROXY_CMD)], tmp=str(tmp), singleuser=str(singleuser), args=args,
         jupyter_config=str(ROOT / "jupyter-config"), token=token), "utf-8")
     log_path = tmp / "hub.log"
