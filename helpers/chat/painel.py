@@ -36,12 +36,14 @@ quando o intervalo é o que você quer ver).
 from __future__ import annotations
 
 import asyncio
+import importlib
 import math
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Mapping
-import importlib
 from dataclasses import asdict, dataclass, field
+
+from ..core.clock import ManualClock
 
 __all__ = ["CLOSE_REASONS", "CounterCost", "ManualClock", "Painel", "PanelState", "ScriptedRoom", "RoomStats", "chart_svg", "close_reason", "counter_cost", "diagram_messages", "diagram_svg", "panel_html", "panel_json",
            "panel_state", "percentile", "summary"]
@@ -348,19 +350,6 @@ def panel_json(state: PanelState) -> dict:
 
 
 # --- uma sala de roteiro (notebook 05, seção 11) ---------------------------------------------------
-
-
-class ManualClock:
-    """Um relógio que só anda quando mandam (``advance``): o roteiro decide que horas são."""
-
-    def __init__(self, t: float = 0.0):
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
-
-    def advance(self, seconds: float) -> None:
-        self.t += seconds
 
 
 class ScriptedRoom:

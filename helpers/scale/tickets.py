@@ -25,6 +25,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..core.clock import ManualClock
+
 __all__ = ["ManualClock", "TicketBook", "TicketRefused"]
 
 
@@ -33,18 +35,6 @@ class TicketRefused(Exception):
 
 
 @dataclass
-class ManualClock:
-    """Um relógio que só anda quando mandam: ``relogio.advance(31)``."""
-
-    now: float = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 class TicketBook:
     """Emite e confere bilhetes curtos (``ttl`` segundos) e de uso único."""
 
