@@ -87,3 +87,12 @@ def start_standalone(module: str, *args: str, marker: str = "PORTA ", timeout: f
 
 def stop_standalone(process: Process) -> None:
     _in_own_loop(process.close())
+
+
+def quiet_logger(name: str = "teste") -> "logging.Logger":
+    """Um logger que não repete no pytest os avisos esperados dos servidores (ataques de teste)."""
+    import logging
+
+    log = logging.getLogger(name)
+    log.propagate = False
+    return log

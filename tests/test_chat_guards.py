@@ -7,7 +7,6 @@ injetado; os limites de espera são só guardas contra travar).
 
 import asyncio
 import json
-import logging
 import socket
 
 import aiohttp
@@ -18,14 +17,12 @@ from websockets.exceptions import ConnectionClosed
 from helpers.chat.guards import Limits
 from helpers.chat.server import ChatServer, configure
 from helpers.chat.widget import ChatClient
-from support import TIMEOUT, join, recv, recv_type, wait_until
+from support import TIMEOUT, join, quiet_logger, recv, recv_type, wait_until
 
 
 
-def quiet() -> logging.Logger:
-    log = logging.getLogger("teste.guardas")
-    log.propagate = False
-    return log
+def quiet():
+    return quiet_logger("teste.guardas")
 
 
 @pytest.fixture

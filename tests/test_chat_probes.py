@@ -12,19 +12,14 @@ from helpers.chat import ChatServer
 from helpers.chat.guards import Limits
 from helpers.experiments.hardening import CHAT_PROBES, Verdict, load_jsonschema
 from helpers.experiments.reconnect import peak
+from support import quiet_logger
 
 
 @pytest.fixture
-async def chat():
-    log = logging.getLogger("teste.sondas")
-    log.propagate = False
-    server = ChatServer(limits=Limits(outgoing=64 * 1024, history_cost=1, penalty=0.02),
-                        clock=lambda: 0.0, close_timeout=0.5, logger=log)
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.close()
+async def chat(reg):
+    return await reg.start("chat", ChatServer(
+        limits=Limits(outgoing=64 * 1024, history_cost=1, penalty=0.02), clock=lambda: 0.0,
+        close_timeout=0.5, logger=quiet_logger("teste.sondas")))
 
 
 async def test_every_guard_of_the_shipped_chat_holds_and_says_what_it_measured(chat):

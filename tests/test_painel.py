@@ -14,7 +14,7 @@ from websockets.asyncio.client import connect
 from helpers.chat.painel import (RoomStats, chart_svg, close_reason, diagram_messages, diagram_svg,
                                  panel_json, panel_state, percentile, summary)
 from helpers.chat.server import ChatServer
-from support import wait_until  # noqa: E402
+from support import quiet_logger, wait_until  # noqa: E402
 
 
 class Clock:
@@ -147,15 +147,9 @@ def test_painel_drawings_escape_nicknames():
 
 
 @pytest.fixture
-async def painel_chat(tmp_path):
-    log = logging.getLogger("teste.painel")
-    log.propagate = False
-    server = ChatServer(tmp_path / "chat.sqlite3", token="turma", instructor_token="prof", logger=log)
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.close()
+async def painel_chat(tmp_path, reg):
+    return await reg.start("chat", ChatServer(tmp_path / "chat.sqlite3", token="turma", instructor_token="prof",
+                                              logger=quiet_logger("teste.painel")))
 
 
 async def test_painel_server_counts_a_real_room(painel_chat):
