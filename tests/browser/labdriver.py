@@ -37,9 +37,25 @@ _RUN_ALL = """async ({ timeoutMs }) => {
 }"""
 
 _FIRST_ERROR = """() => {
-  const out = document.querySelector(
-    ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']");
-  return out ? out.innerText.slice(0, 2000) : null;
+  // What went wrong, read from the notebook on screen (its model, not the DOM: hidden tabs of
+  // other notebooks may hold outputs too): the first error output with its traceback, else the
+  // first code cell that did not run, and the kernel's status.
+  const w = window.jupyterapp.shell.currentWidget;
+  if (!w || !w.context) return "nenhum notebook na tela";
+  const kernel = w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
+  const status = `kernel: ${kernel ? kernel.status : "nenhum"}`;
+  const strip = (s) => s.replace(/\\u001b\\[[0-9;]*m/g, "");
+  const cells = w.context.model.toJSON().cells;
+  for (const [i, cell] of cells.entries()) {
+    for (const out of cell.outputs || []) {
+      if (out.output_type === "error") {
+        const tb = strip((out.traceback || []).join("\\n")).slice(-3000);
+        return `${status}; célula ${i}: ${out.ename}: ${out.evalue}\\n${tb}`;
+      }
+    }
+  }
+  const idle = cells.findIndex((c) => c.cell_type === "code" && c.execution_count === null);
+  return idle < 0 ? `${status}; nenhuma célula com erro` : `${status}; a célula ${idle} não rodou`;
 }"""
 
 

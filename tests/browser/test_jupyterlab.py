@@ -93,3 +93,19 @@ def test_notebook_01_draws_every_diagram_in_jupyterlab(page, run_notebook_in_lab
     assert page.locator(".jp-OutputArea-output", has_text="Vazamento").count() == 0
     close.scroll_into_view_if_needed()
     screenshot(page, "jupyterlab-notebook-01")
+
+
+def test_a_failing_cell_is_reported_with_its_traceback(page, run_notebook_in_lab, lab):
+    """Quando o Run All falha, o teste diz qual célula, o erro e o traceback (lidos do notebook na
+    tela, não de uma aba escondida), em vez de uma mensagem vazia."""
+    name = "falha-de-proposito.ipynb"
+    cells = [new_code_cell("x = 1"), new_code_cell("def dividir():\n    return x / 0\n\ndividir()")]
+    nb = new_notebook(cells=cells)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+    nbformat.write(nb, lab.root_dir / name)
+    with pytest.raises(AssertionError) as failure:
+        run_notebook_in_lab(page, name)
+    report = str(failure.value)
+    assert "célula 1: ZeroDivisionError: division by zero" in report, report
+    assert "dividir()" in report and "return x / 0" in report, report  # o traceback, sem cores ANSI
+    assert "\x1b[" not in report, report
