@@ -212,6 +212,28 @@ async def test_a_parked_participant_is_released_by_wake_at_the_same_instant_not_
     assert await clock.run(expires()) == [(True, 5)]  # ninguém acordou: o prazo venceu
 
 
+async def test_waiting_parks_a_listener_until_its_frame_arrives_and_the_sender_keeps_time_still():
+    from helpers.experiments.polling import VirtualClock
+
+    clock = VirtualClock()
+    inbox, got = asyncio.Queue(), []
+
+    async def listener():  # como quem espera um frame: parado, o relógio pode andar
+        for _ in range(2):
+            got.append((await clock.waiting(inbox.get()), clock.now()))
+
+    async def sender():
+        for t in (1.5, 4.0):
+            await clock.sleep_until(t)
+            inbox.put_nowait(f"às {t}")
+            delivered = len(got) + 1
+            while len(got) < delivered:  # ativo até a entrega: o relógio não salta no meio
+                await asyncio.sleep(0)
+
+    await clock.run(listener(), sender(), timeout=5)
+    assert got == [("às 1.5", 1.5), ("às 4.0", 4.0)]
+
+
 async def test_virtual_clock_maps_real_instants_to_the_simulated_step_they_fell_in():
     import time
 

@@ -3,7 +3,10 @@
 Extraído do notebook 05 (antes eram duas células de mais de 30 linhas); a lição (quantas
 requisições, quantos bytes, quanto atraso) continua nas células, a montagem mora aqui.
 
-* ``Conversation``: quem fala, o quê e quando (em segundos simulados, ``SimClock``).
+* ``Conversation``: quem fala, o quê e quando, em segundos simulados de um ``VirtualClock`` (o do
+  capítulo 03: o tempo só anda quando todos esperam, então a rede e as pausas do Python não
+  contam e os atrasos medidos são os que o desenho de cada técnica causa, iguais em qualquer
+  máquina).
 * ``via_http(registry, conversa, espera=None)``: a API HTTP do capítulo 03; cada cliente pergunta
   ``rounds`` vezes, uma por ``interval`` (polling), ou deixa o servidor segurar a pergunta até
   ter novidade (long polling, ``espera`` em segundos), e para quando já tem todas as mensagens.
@@ -24,7 +27,7 @@ from ..chat import ChatRoom, ChatServer, create_app
 from ..core.lifecycle import HttpServer
 from ..protocols import Opcode
 from ..traffic import HttpDecoder, HttpRequest, Tap, WsDecoder, WsFrame
-from .polling import DeliveryLog, SimClock
+from .polling import DeliveryLog, VirtualClock
 
 __all__ = ["Conversation", "conversation_frame", "cost_rows", "handshake_bytes", "tap_ws",
            "via_http", "via_websocket"]
@@ -37,7 +40,7 @@ def tap_ws(port: int) -> Tap:
 
 @dataclass
 class Conversation:
-    clock: SimClock
+    clock: VirtualClock
     names: list[str]
     script: list[tuple[float, str, str]]  # (instante simulado, quem, o quê)
     interval: float = 1.0
@@ -47,7 +50,7 @@ class Conversation:
 async def via_http(registry, conv: Conversation, espera: float | None = None):
     """A conversa pela API do capítulo 03: polling (``espera=None``) ou long polling."""
     clock = conv.clock
-    api = await registry.start("api-03", HttpServer(create_app(ChatRoom(), clock.real_per_sim)))
+    api = await registry.start("api-03", HttpServer(create_app(ChatRoom(clock=clock))))
     tap = await registry.start("tap-03", Tap(api.port))
     log = DeliveryLog()
 
@@ -75,47 +78,48 @@ async def via_http(registry, conv: Conversation, espera: float | None = None):
                 async with session.post("/mensagens", json={"de": author, "texto": text}) as r:
                     log.sent((await r.json())["id"], author, t)
 
-    clock.start()
-    async with asyncio.timeout(10), asyncio.TaskGroup() as group:
-        for i, name in enumerate(conv.names):
-            group.create_task(client(name, phase=i / len(conv.names)))
-        group.create_task(talk())
+    phases = [i / len(conv.names) for i in range(len(conv.names))]
+    await clock.run(*(client(n, p) for n, p in zip(conv.names, phases)), talk(), timeout=30)
     await tap.idle()
     await registry.stop("api-03")
     return log, tap
 
 
 async def via_websocket(registry, conv: Conversation, logger=None):
-    """A mesma conversa pelo chat WebSocket (banco na memória: ids de 1 a 5, como na API)."""
+    """A mesma conversa pelo chat WebSocket (banco na memória: ids de 1 a 5, como na API).
+
+    Quem fala só dorme até a próxima fala depois que os três receberam a mensagem: enquanto ela
+    está no caminho, o relógio virtual não anda (ver ``VirtualClock.waiting``).
+    """
     clock = conv.clock
     server = await registry.start("chat-medida", ChatServer(logger=logger))
     tap = await registry.start("tap-ws-medida", tap_ws(server.port))
     log, sent_at, conns = DeliveryLog(), {}, {}
+    arrived = {i: asyncio.Event() for i in range(1, len(conv.script) + 1)}  # id → todos receberam
     for name in conv.names:
         conns[name] = await connect(f"ws://127.0.0.1:{tap.port}{server.ws_path}", compression=None)
         await conns[name].send(json.dumps({"action": "join", "nick": name}))
 
     async def listen(name: str, ws) -> None:
-        async for raw in ws:
-            event = json.loads(raw)
+        while True:
+            event = json.loads(await clock.waiting(ws.recv()))
             if event["type"] == "message":
                 if event["nick"] == name:  # a própria mensagem voltou: agora sabemos o id dela
                     log.sent(event["id"], name, sent_at[event["text"]])
                 log.received(name, event["id"], clock.now())
+                if all((n, event["id"]) in log.received_at for n in conns):
+                    arrived[event["id"]].set()
                 if event["id"] == len(conv.script):
                     return
 
     async def talk() -> None:
-        for at, author, text in conv.script:
+        for i, (at, author, text) in enumerate(conv.script, 1):
             await clock.sleep_until(at)
             sent_at[text] = clock.now()
             await conns[author].send(json.dumps({"action": "send", "text": text}))
+            await arrived[i].wait()  # ativo até todos receberem: a rede custa 0 s simulados
 
-    clock.start()
-    async with asyncio.timeout(10), asyncio.TaskGroup() as group:
-        for name, ws in conns.items():
-            group.create_task(listen(name, ws))
-        group.create_task(talk())
+    await clock.run(*(listen(n, ws) for n, ws in conns.items()), talk(), timeout=30)
     for ws in conns.values():
         await ws.close()
     await tap.idle()

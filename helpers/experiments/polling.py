@@ -18,8 +18,9 @@ largas e medianas, e a escala não desce muito abaixo de 50 ms.
 O notebook 03 usa o ``VirtualClock``, que vai além: o tempo simulado só anda quando todos os
 participantes estão esperando, então a rede e as pausas do Python não contam, as medições saem
 exatas (180 requisições, atrasos até a próxima pergunta) e não dependem da velocidade da
-máquina. O ``SimClock`` (tempo real encolhido) continua servindo a quem precisa de tempo real,
-como o notebook 05.
+máquina. O notebook 05 mede a mesma conversa por polling, long polling e WebSocket com ele
+(``helpers.experiments.conversa``). O ``SimClock`` (tempo real encolhido) fica para quem precisa
+de tempo real.
 
 Prazos absolutos
 ----------------
@@ -197,6 +198,26 @@ class VirtualClock:
         """Para quem desistiu de esperar (tarefa cancelada): volta a contar como ativo."""
         if future.cancelled():
             self.active += 1
+
+    async def waiting(self, awaitable):
+        """Espera ``awaitable`` (algo de fora do relógio, como um frame que chega pela rede) parado:
+        enquanto isso o relógio pode andar. Devolve o resultado de ``awaitable``.
+
+        Quem *provoca* a chegada precisa continuar ativo até ela acontecer; senão o relógio
+        salta com a mensagem ainda no caminho (em ``conversa.via_websocket``, quem fala espera
+        todos receberem antes de dormir até a próxima fala).
+        """
+        task = asyncio.ensure_future(awaitable)
+        future = self.park()
+        task.add_done_callback(lambda _: self.wake(future))
+        try:
+            await future
+        except asyncio.CancelledError:
+            task.cancel()
+            raise
+        finally:
+            self.unpark(future)
+        return task.result()
 
     def _advance_if_idle(self) -> None:
         if not self.running or self.active > 0:
