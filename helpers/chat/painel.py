@@ -37,12 +37,12 @@ from __future__ import annotations
 
 import asyncio
 import importlib
-import math
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 
+from ..core import stats
 from ..core.clock import ManualClock
 
 __all__ = ["CLOSE_REASONS", "CounterCost", "ManualClock", "Painel", "PanelState", "ScriptedRoom", "RoomStats", "chart_svg", "close_reason", "counter_cost", "diagram_messages", "diagram_svg", "panel_html", "panel_json",
@@ -193,16 +193,9 @@ def _label(label) -> str:
 
 
 def percentile(values: list[float], p: float) -> float | None:
-    """O percentil ``p`` (0–100) pelo método do posto mais próximo; ``None`` sem valores.
-
-    >>> percentile([1, 2, 3, 4], 50), percentile([1, 2, 3, 4], 99)
-    (2, 4)
-    """
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, math.ceil(p / 100 * len(ordered)))
-    return ordered[rank - 1]
+    """O percentil ``p`` (0–100) de ``helpers.core.stats``, mas ``None`` sem valores (vira ``null``
+    no ``/painel.json``; ``nan`` não é JSON válido)."""
+    return stats.percentile(values, p) if values else None
 
 
 @dataclass(frozen=True)

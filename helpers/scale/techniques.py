@@ -43,6 +43,7 @@ from aiohttp import web
 from .broker import orphan_watch
 from ..chat.httpapi import ROOM, ChatRoom, create_app, parse_since
 from ..core.lifecycle import Registry, SubprocessServer
+from ..core.stats import percentile
 from ..traffic.httpdecode import RawDecoder
 from ..traffic.tap import Tap
 
@@ -66,15 +67,6 @@ __all__ = [
 
 TECHNIQUES = ("polling", "long polling", "SSE", "WebSocket")
 COUNTS = web.AppKey("counts", dict)
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Percentil ``p`` (0–100) pelo método do posto mais próximo (*nearest rank*)."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    rank = max(1, math.ceil(p / 100 * len(ordered)))
-    return ordered[rank - 1]
 
 
 # --- servidor -------------------------------------------------------------------------------

@@ -40,7 +40,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import math
 import multiprocessing
 import os
 import pathlib
@@ -62,6 +61,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from ..chat.guards import Limits
 from ..chat.protocol import MAX_SIZE, encode, history_request, join_request, send_request
 from ..chat.store import ChatStore
+from ..core.stats import percentile
 
 __all__ = ["Delivery", "Plan", "SoakResult", "check_delivery", "expected_rounds", "percentile", "run"]
 
@@ -134,14 +134,6 @@ def check_delivery(received: list[tuple[int, str, str]], expected: dict[str, lis
         if got != sorted(set(got)):
             out.misordered.append(nick)
     return out
-
-
-def percentile(values: list[float], p: float) -> float:
-    """Percentil ``p`` (0–100), posto mais próximo; ``nan`` sem valores."""
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[max(1, math.ceil(p / 100 * len(ordered))) - 1]
 
 
 # --- os clientes (rodam nos processos de trabalho) --------------------------------------------------
