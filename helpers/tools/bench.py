@@ -12,7 +12,8 @@ gravado diz a data, a máquina e a carga média no começo e no fim.
 
 Figuras (uma função ``rows_<tema>`` cada, chamadas na ordem de ``TOPICS``):
 
-1. tempo de "Restart & Run All" de cada notebook e do curso inteiro (nbclient, kernel novo);
+1. tempo de "Restart & Run All" de cada notebook e do curso inteiro (nbclient, kernel novo), e
+   o Run All de cada um no JupyterLab de verdade, pelo Chromium (``helpers.tools.lab``);
 2. RTT de eco WebSocket / RTT de eco TCP cru, e a latência que o tap acrescenta;
 3. broadcast para 1.000 clientes leves em outros processos (``helpers.tools.loadgen``):
    ``websockets.broadcast()`` × um ``send`` por cliente, sem × com compressão, um servidor × dois
@@ -105,6 +106,7 @@ def measure_notebooks(names: list[pathlib.Path] | None = None) -> dict[str, floa
 
 
 failures: dict[str, str] = {}  # notebook → onde falhou (preenchido por measure_notebooks)
+nbclient_seconds: dict[str, float] = {}  # notebook → segundos no nbclient (para comparar com o JupyterLab)
 
 
 # --- 2..6. rede --------------------------------------------------------------------------------
@@ -219,6 +221,7 @@ def rows_notebooks(args) -> list[Row]:
         return []
     print("Notebooks (Restart & Run All):", flush=True)
     notebooks = measure_notebooks()
+    nbclient_seconds.update({n: s for n, s in notebooks.items() if s is not None})
     total = sum(v for v in notebooks.values() if v is not None)
     broken = [n for n, v in notebooks.items() if v is None]
     note = f" (sem {', '.join(broken)}: falhou)" if broken else ""
@@ -233,6 +236,51 @@ def rows_notebooks(args) -> list[Row]:
             rows.append(Row(f"`{name}`", f"{seconds:.1f} s", "≤ 8 s", seconds <= 8,
                             f"`{name}` levou {seconds:.1f} s (os notebooks com medidas gastam o tempo "
                             "em cargas limitadas e subprocessos subindo)."))
+    return rows
+
+
+async def rows_lab(args) -> list[Row]:
+    """O Run All de cada notebook no JupyterLab, pelo Chromium: o que o aluno espera na tela."""
+    if args.sem_notebooks or args.sem_lab:
+        return []
+    return await asyncio.to_thread(_rows_lab)  # a API síncrona do Playwright quer uma thread sem laço
+
+
+def _rows_lab() -> list[Row]:
+    import os
+    import tempfile
+
+    from .lab import CHROMIUM, CHROMIUM_ARGS, jupyter_server, measure_lab
+
+    measure = "notebooks no JupyterLab (Run All pelo Chromium)"
+    if not os.path.exists(CHROMIUM):
+        return [Row(measure, f"não medido: não há Chromium em {CHROMIUM} (CURSO_CHROMIUM muda o caminho)", "≤ 12 s")]
+    from playwright.sync_api import sync_playwright
+
+    print("Notebooks no JupyterLab (Run All pelo Chromium):", flush=True)
+    notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]-*.ipynb"))
+    with (tempfile.TemporaryDirectory(prefix="curso-bench-lab-") as tmp,
+          jupyter_server(pathlib.Path(tmp), lab=True, timeout=120,
+                         extra_args=["--LabApp.expose_app_in_browser=True"]) as server,
+          sync_playwright() as p):
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, timeout=60_000)
+        try:
+            timings = measure_lab(notebooks, server, browser)
+        finally:
+            browser.close()
+    rows = []
+    for t in timings:
+        name = f"`{t.notebook}` no JupyterLab"
+        if t.seconds is None:
+            print(f"  {t.notebook}: ✘ falhou ({t.error})", flush=True)
+            rows.append(Row(name, "falhou", "≤ 12 s", False, f"no JupyterLab: {t.error}"))
+            continue
+        print(f"  {t.notebook}: {t.seconds:.1f} s", flush=True)
+        kernel = nbclient_seconds.get(t.notebook)
+        why = (f"{t.seconds:.1f} s no JupyterLab" + (f" contra {kernel:.1f} s do mesmo notebook sem navegador "
+               "(nbclient): a diferença é o navegador recebendo e desenhando as saídas e os widgets, "
+               "na mesma CPU que o kernel." if kernel else "."))
+        rows.append(Row(name, f"{t.seconds:.1f} s", "≤ 12 s", t.seconds <= 12, why))
     return rows
 
 
@@ -466,6 +514,7 @@ def rows_compression(args) -> list[Row]:
 # Adicionar uma figura: uma função rows_<tema> acima e uma linha aqui.
 TOPICS = [
     rows_notebooks,
+    rows_lab,
     rows_echo_and_tap,
     rows_broadcast,
     rows_classroom,
@@ -499,6 +548,10 @@ METHODS = """\
 
 * **Notebooks**: cada um num kernel novo (nbclient), da primeira à última célula; a partida
   do kernel não entra. A soma é o "Restart & Run All" do curso.
+* **Notebooks no JupyterLab**: um JupyterLab de verdade (isolado do perfil do usuário, em
+  127.0.0.1) e o Chromium do sistema, dirigido pelo Playwright (`helpers/tools/lab.py`). Cada
+  notebook abre numa página nova; com o kernel já ocioso, o cronômetro mede o "Run All" até a
+  última célula terminar, com o navegador recebendo e desenhando as saídas e os widgets.
 * **RTT de eco**: idas e voltas de 32 bytes (`--voltas`), mediana; servidor e cliente no mesmo
   processo, em 127.0.0.1. TCP com `TCP_NODELAY`; WebSocket sem compressão.
 * **Broadcast**: o servidor roda no seu próprio processo; os clientes são clientes leves
@@ -590,6 +643,9 @@ def build_parser() -> ArgumentParser:
     )
     parser.add_argument("--sem-notebooks", action="store_true",
                         help="não executa os notebooks (só as medidas de rede)")
+    parser.add_argument("--sem-lab", action="store_true",
+                        help="não mede os notebooks no JupyterLab pelo Chromium (--sem-notebooks "
+                             "também pula esta medida)")
     parser.add_argument("--clientes", type=int, default=1000, metavar="N",
                         help="quantos clientes recebem cada broadcast; 0 pula o broadcast "
                              "(padrão: %(default)s)")

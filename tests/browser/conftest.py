@@ -35,15 +35,8 @@ import pytest
 from jupyter_server import JupyterServer, jupyter_server
 from labdriver import NOTEBOOKS, VIEWPORT, open_notebook, run_all_cells
 
-CHROMIUM = os.environ.get("CURSO_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+from helpers.tools.lab import CHROMIUM, CHROMIUM_ARGS
+
 
 
 @pytest.fixture(scope="session")
@@ -103,7 +96,7 @@ def run_notebook_in_lab(lab) -> Callable:
                 raise FileNotFoundError(f"{name} não está em {lab.root_dir} nem em {NOTEBOOKS}")
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, target)  # never run the committed file in place
-        open_notebook(page, lab, name)
+        open_notebook(page, lab, name, alone=True)  # sem reabrir (e subir kernels de) notebooks de testes anteriores
         run_all_cells(page, timeout_ms)
         return page
 

@@ -8,67 +8,13 @@ from __future__ import annotations
 import pathlib
 import struct
 
-from jupyter_server import JupyterServer
+from helpers.tools.lab import _KERNEL_IDLE, VIEWPORT, first_error, open_notebook, run_all_cells  # noqa: F401 (re-exported)
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 ARTIFACTS = ROOT / "artifacts"
-VIEWPORT = {"width": 1280, "height": 900}
 
 __all__ = ["diagram_titled", "open_notebook", "run_all_cells", "screenshot", "wait_for_count"]
-
-
-_KERNEL_IDLE = """(name) => {
-  const app = window.jupyterapp;
-  if (!app) return false;
-  const w = app.shell.currentWidget;
-  if (!w || !w.context || w.context.path !== name || !w.context.isReady) return false;
-  const kernel = w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
-  return !!kernel && kernel.status === "idle" && w.content.widgets.length > 0;
-}"""
-
-_RUN_ALL = """async ({ timeoutMs }) => {
-  const app = window.jupyterapp;
-  await app.commands.execute("notebook:clear-all-cell-outputs");
-  const timeout = new Promise((_, reject) =>
-    setTimeout(() => reject(new Error(`run-all-cells passou de ${timeoutMs} ms`)), timeoutMs));
-  // resolves when every cell has run: true if none failed
-  return await Promise.race([app.commands.execute("notebook:run-all-cells"), timeout]);
-}"""
-
-_FIRST_ERROR = """() => {
-  // What went wrong, read from the notebook on screen (its model, not the DOM: hidden tabs of
-  // other notebooks may hold outputs too): the first error output with its traceback, else the
-  // first code cell that did not run, and the kernel's status.
-  const w = window.jupyterapp.shell.currentWidget;
-  if (!w || !w.context) return "nenhum notebook na tela";
-  const kernel = w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
-  const status = `kernel: ${kernel ? kernel.status : "nenhum"}`;
-  const strip = (s) => s.replace(/\\u001b\\[[0-9;]*m/g, "");
-  const cells = w.context.model.toJSON().cells;
-  for (const [i, cell] of cells.entries()) {
-    for (const out of cell.outputs || []) {
-      if (out.output_type === "error") {
-        const tb = strip((out.traceback || []).join("\\n")).slice(-3000);
-        return `${status}; célula ${i}: ${out.ename}: ${out.evalue}\\n${tb}`;
-      }
-    }
-  }
-  const idle = cells.findIndex((c) => c.cell_type === "code" && c.execution_count === null);
-  return idle < 0 ? `${status}; nenhuma célula com erro` : `${status}; a célula ${idle} não rodou`;
-}"""
-
-
-def open_notebook(page, lab: JupyterServer, name: str, timeout_ms: int = 40_000) -> None:
-    """Opens ``name`` (relative to the lab root) and waits until its kernel is idle."""
-    page.goto(f"{lab.url('lab/tree/' + name)}?token={lab.token}", wait_until="domcontentloaded")
-    page.wait_for_function(_KERNEL_IDLE, arg=name, timeout=timeout_ms, polling=200)
-
-
-def run_all_cells(page, timeout_ms: int = 60_000) -> None:
-    ok = page.evaluate(_RUN_ALL, {"timeoutMs": timeout_ms})
-    if ok is not True:
-        raise AssertionError(f"uma célula falhou em run-all-cells:\n{page.evaluate(_FIRST_ERROR)}")
 
 
 def wait_for_count(locator, n: int, timeout_ms: int = 20_000) -> None:
