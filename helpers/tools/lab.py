@@ -59,7 +59,7 @@ def free_port() -> int:
             except OSError:
                 continue
             return port
-    raise RuntimeError("no free port between 20000 and 32000")
+    raise RuntimeError("nenhuma porta livre entre 20000 e 32000")
 
 
 _KERNEL_IDLE = """(name) => {
@@ -185,11 +185,11 @@ class JupyterServer:
 
 def _wait_ready(server: JupyterServer, timeout: float) -> None:
     deadline = time.monotonic() + timeout
-    last = "no answer yet"
+    last = "nenhuma resposta ainda"
     while time.monotonic() < deadline:
         if server.popen.poll() is not None:
             raise RuntimeError(
-                f"jupyter exited with code {server.popen.returncode} before answering.\n"
+                f"o jupyter saiu com o código {server.popen.returncode} antes de responder.\n"
                 f"--- log ---\n{server.log()[-4000:]}"
             )
         try:
@@ -201,7 +201,7 @@ def _wait_ready(server: JupyterServer, timeout: float) -> None:
             last = repr(exc)
         time.sleep(0.2)
     raise TimeoutError(
-        f"jupyter did not answer {server.url('api/status')} within {timeout:.0f}s ({last}).\n"
+        f"o jupyter não respondeu em {server.url('api/status')} dentro de {timeout:.0f} s ({last}).\n"
         f"--- log ---\n{server.log()[-4000:]}"
     )
 
