@@ -431,8 +431,8 @@ async def rows_memory(args) -> list[Row]:
             "depois de uma mensagem de cada lado", f"{proxied / kib:.1f} KiB", "≤ 20 KiB", proxied <= 20 * kib,
             "O cliente WebSocket do tornado (o do jupyter-server-proxy, no JupyterHub e no Binder) ignora "
             "client_no_context_takeover: `tornado.httputil._parse_header` descarta os parâmetros sem valor, e "
-            "ele comprime com o dicionário das mensagens anteriores (o servidor falharia: \"invalid distance "
-            "too far back\", close 1002). Por isso quem chega com o Host de outra porta não recebe o parâmetro "
+            "ele comprime com o dicionário das mensagens anteriores (o servidor não conseguiria descomprimir: "
+            "close 1002). Por isso quem chega com o Host de outra porta não recebe o parâmetro "
             "e o servidor guarda o descompressor dele (janela de 4 KiB + ≈ 7 KiB de estrutura do zlib)."),
     ]
 
