@@ -67,7 +67,8 @@ def _keeping_client_context(factory):
 def keep_client_context_behind_proxy(connection, request) -> None:
     """``process_request`` do ``websockets``: a quem chega por um proxy, não pede
     ``client_no_context_takeover`` (ver a teoria de operação). Não responde nada: o handshake segue."""
-    port = (connection.local_address or (None, None))[1]
+    address = connection.local_address  # (host, porta) em TCP; um caminho num socket Unix
+    port = address[1] if isinstance(address, tuple) else None
     protocol = connection.protocol
     if protocol.available_extensions and through_proxy(request.headers.get("Host"), port):
         protocol.available_extensions = [_keeping_client_context(f) for f in protocol.available_extensions]
