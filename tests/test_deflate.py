@@ -27,6 +27,10 @@ def test_a_handshake_came_through_a_proxy_when_its_host_names_another_port(host,
     assert through_proxy(host, 8765) is proxied
 
 
+def test_without_a_port_of_its_own_a_server_assumes_a_proxy():
+    assert through_proxy("hub.example.edu", None)  # um socket Unix: o lado seguro
+
+
 def test_tornado_still_drops_valueless_extension_parameters():
     # A razão do desvio: se este teste falhar, o tornado passou a ler client_no_context_takeover
     # e keep_client_context_behind_proxy pode sair.

@@ -42,9 +42,12 @@ def server_extensions(settings: dict | None = None) -> list:
     return [ServerPerMessageDeflateFactory(**(DEFLATE_SETTINGS if settings is None else settings))]
 
 
-def through_proxy(host: str | None, port: int) -> bool:
+def through_proxy(host: str | None, port: int | None) -> bool:
     """O handshake veio por um proxy? Sim se o header ``Host`` não nomeia a porta ``port`` (a deste
-    servidor): quem conecta direto manda o endereço que discou; um proxy repassa o do navegador."""
+    servidor): quem conecta direto manda o endereço que discou; um proxy repassa o do navegador.
+    Sem porta (um socket Unix), não dá para saber: conta como proxy, o lado seguro."""
+    if port is None:
+        return True
     try:
         named = urlsplit(f"//{host}").port if host else None
     except ValueError:  # porta inválida no Host
