@@ -19,6 +19,7 @@ def test_the_zlib_estimate_follows_zconf_h():
     assert c.zlib_estimate(15, 8) == 128 * 1024 + 128 * 1024 + 32 * 1024
     assert c.zlib_estimate(12, 5) == 16 * 1024 + 16 * 1024 + 4 * 1024
     assert c.zlib_estimate(12, 5, takeover=False) == 4 * 1024  # só a janela do descompressor
+    assert c.zlib_estimate(12, 5, takeover=False, client_takeover=False) == 0
 
 
 def test_the_websockets_default_costs_about_the_documented_50_kib_on_top_of_a_plain_connection():
@@ -29,11 +30,18 @@ def test_the_websockets_default_costs_about_the_documented_50_kib_on_top_of_a_pl
 
 
 def test_without_server_context_takeover_an_idle_connection_keeps_only_the_decompressor():
-    row = c.measure(*c.DEFAULT, connections=5)
-    assert not row.takeover
-    assert row.kib_per_connection < 16  # janela de 4 KiB + ≈ 7 KiB de estrutura do inflate
+    row = c.measure(*c.PROXIED, connections=5)  # quem chega pelo jupyter-server-proxy
+    assert not row.takeover and row.client_takeover
+    assert 4 < row.kib_per_connection < 16  # janela de 4 KiB + ≈ 7 KiB de estrutura do inflate
     assert row.history_ratio < 0.3  # a página de histórico ainda encolhe bem
     assert row.ratio > c.measure(*c.WEBSOCKETS_DEFAULT, connections=2).ratio  # as pequenas, menos
+
+
+def test_the_course_default_keeps_no_zlib_state_after_a_message_each_way():
+    row = c.measure(*c.DEFAULT, connections=5)
+    assert not row.takeover and not row.client_takeover
+    assert row.kib_per_connection < 2  # só os objetos Python da extensão
+    assert row.history_ratio < 0.3
 
 
 def test_a_bigger_window_costs_more_memory_and_never_compresses_worse():
@@ -82,20 +90,22 @@ def test_the_course_servers_negotiate_deflate_without_context_takeover():
     server.receive_data(b"".join(client.data_to_send()))
     response = server.accept(server.events_received()[0])
     header = response.headers["Sec-WebSocket-Extensions"]
-    assert "server_no_context_takeover" in header and "client_no_context_takeover" not in header
+    assert "server_no_context_takeover" in header and "client_no_context_takeover" in header
 
 
-def test_the_bench_rows_name_the_goal_and_a_verdict():
+async def test_the_bench_rows_name_the_goal_and_a_verdict():
     import argparse
 
     from helpers.tools.bench import rows_compression
 
-    rows = rows_compression(argparse.Namespace(conexoes_ociosas=10))  # fumaça: um canto da grade
+    rows = await rows_compression(argparse.Namespace(conexoes_ociosas=10))  # fumaça: um canto da grade
     assert len(rows) == 3 and all(r.goal == "≤ 20 KiB" and r.ok in (True, False) for r in rows)
-    assert rows[2].ok or "client_no_context_takeover" in rows[2].why  # cabe, ou diz por que não
+    assert rows[2].ok or "DEFLATE_SETTINGS" in rows[2].why  # cabe, ou diz onde olhar
 
 
 def test_the_chat_server_uses_the_course_default():
-    from helpers.chat.server import DEFLATE_SETTINGS
+    from helpers.chat.server import DEFLATE_SETTINGS as chat
+    from helpers.core.deflate import DEFLATE_SETTINGS
 
-    assert DEFLATE_SETTINGS == c.settings(*c.DEFAULT)
+    assert chat is DEFLATE_SETTINGS == c.settings(*c.DEFAULT)
+    assert c.settings(*c.PROXIED) == {**DEFLATE_SETTINGS, "client_no_context_takeover": False}

@@ -45,9 +45,9 @@ from urllib.parse import urlsplit
 
 from websockets.asyncio.server import ServerConnection, broadcast
 from websockets.exceptions import ConnectionClosedError
-from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 
 from ..core.cli import ArgumentParser, RawHelpFormatter
+from ..core.deflate import DEFLATE_SETTINGS, keep_client_context_behind_proxy, server_extensions
 from ..core.lifecycle import LOOPBACK, WebSocketServer
 from .guards import Limits, TokenBucket, host_allowed
 from .painel import RoomStats, close_reason, panel_json, panel_state
@@ -93,12 +93,6 @@ RESERVED = frozenset({"professor", "professora", "instrutor", "instrutora", "pro
 # O jupyter-server-proxy (JupyterHub/Binder) repassa o Host do hub e acrescenta este header; uma
 # página no navegador não consegue pôr headers próprios num handshake de WebSocket.
 PROXY_HEADER = "X-Forwarded-Context"
-# permessage-deflate sem o compressor guardado entre mensagens: ≈ 12 KiB por conexão parada (o
-# descompressor), em vez de ≈ 50 KiB com o padrão do websockets (a tabela do notebook 06; helpers.experiments.compression.DEFAULT,
-# que tests/test_compression.py confere ser igual a isto).
-DEFLATE_SETTINGS = {"server_no_context_takeover": True,
-                    "server_max_window_bits": 12, "client_max_window_bits": 12,
-                    "compress_settings": {"memLevel": 5}}
 SLOW = (1013, "mensagens acumuladas demais: reconecte com since")  # 1013: tente de novo mais tarde
 
 
@@ -162,7 +156,7 @@ class ChatServer:
         self.store: ChatStore | None = None
         self._closing: set[asyncio.Task] = set()
         serve_kwargs.setdefault("close_timeout", 5)
-        serve_kwargs.setdefault("extensions", [ServerPerMessageDeflateFactory(**DEFLATE_SETTINGS)])
+        serve_kwargs.setdefault("extensions", server_extensions())  # DEFLATE_SETTINGS: ≈ 16 KiB por conexão
         self.server = WebSocketServer(self.handler, host, port, max_size=max_size,
                                       process_request=self.process_request,
                                       logger=logger or logging.getLogger("curso.chat"), **serve_kwargs)
@@ -416,7 +410,7 @@ class ChatServer:
             # → 127.0.0.1) ou o jupyter-server-proxy. Os dois só entram com a chave (#token=…).
             self.counters["hosts recusados"] += 1
             self.foreign.add(conn)
-        return None  # segue o handshake normal
+        return keep_client_context_behind_proxy(conn, request)  # None: segue o handshake normal
 
     # --- ciclo de vida (o registro chama start/close) -----------------------------------------
 

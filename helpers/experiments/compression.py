@@ -26,7 +26,12 @@ enquanto páginas reservadas não são tocadas.) A taxa de compressão vem de ``
 conversa no formato do chat do capítulo 05 (``helpers.chat.protocol``), mandada pelo servidor na
 mesma conexão: bytes na rede com compressão ÷ sem compressão (menor é melhor).
 
-``DEFAULT`` é a escolha do curso para os servidores que ele sobe (ver ``server_extensions``).
+``DEFAULT`` é a escolha do curso para os servidores que ele sobe: ``helpers.core.deflate``
+(``DEFLATE_SETTINGS``), que ``tests/test_compression.py`` confere ser igual a ``settings(*DEFAULT)``.
+Sem *context takeover* dos dois lados, nada do zlib fica guardado entre mensagens. O zlib só
+aloca a janela do descompressor na primeira mensagem que descomprime; por isso ``measure`` troca uma
+mensagem em cada sentido antes de contar (a conta de uma conexão que nunca falou fica no benchmark,
+medida por RSS num servidor de verdade).
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from dataclasses import dataclass
 __all__ = [
     "CHAT_MESSAGES",
     "DEFAULT",
+    "PROXIED",
     "WEBSOCKETS_DEFAULT",
     "CompressionRow",
     "DATA_FILE",
@@ -53,13 +59,13 @@ __all__ = [
 ]
 
 WEBSOCKETS_DEFAULT = (12, 5, True)  # (janela, memLevel, takeover) do ServerPerMessageDeflateFactory padrão
-# A escolha do curso: o servidor não guarda o compressor entre mensagens (server_no_context_takeover);
-# só o descompressor do que o cliente manda fica (≈ 12 KiB por conexão parada). As mensagens
-# pequenas quase não encolhem, as páginas de histórico encolhem ≈ 80 %. Ver o notebook 06.
-# Não pedimos client_no_context_takeover: o cliente WebSocket do tornado, que o
-# jupyter-server-proxy usa para chegar ao chat (JupyterHub, Binder), para de entregar mensagens
-# com ele (tests/browser/test_ch05.py::test_the_page_works_behind_jupyter_server_proxy).
-DEFAULT = (12, 5, False)
+# A escolha do curso (janela, memLevel, takeover no servidor, takeover no cliente): nem o compressor
+# do servidor nem o descompressor do que o cliente manda ficam guardados entre mensagens. As
+# mensagens pequenas quase não encolhem, as páginas de histórico encolhem ≈ 80 %. Ver o notebook 06.
+# Quem chega pelo jupyter-server-proxy (o cliente do tornado ignora client_no_context_takeover)
+# fica com o descompressor: PROXIED (helpers.core.deflate.keep_client_context_behind_proxy).
+DEFAULT = (12, 5, False, False)
+PROXIED = (12, 5, False, True)
 
 _NICKS = ["Ana", "Bruno", "Carla", "Davi", "Elis", "Fábio"]
 # Frases montadas de pedaços (sorteio com semente fixa): os textos não se repetem, mas as chaves do
@@ -98,11 +104,12 @@ class CompressionRow:
 
     window_bits: int
     mem_level: int
-    takeover: bool  # False: server/client_no_context_takeover (nada fica guardado entre mensagens)
+    takeover: bool  # False: server_no_context_takeover (o compressor não fica guardado entre mensagens)
     kib_per_connection: float  # medido (tracemalloc): a mais que a mesma conexão sem compressão
     estimate_kib: float  # a conta do zlib (zlib_estimate), sem as estruturas fixas
     ratio: float  # mensagens do chat: bytes na rede com compressão ÷ sem (menor é melhor)
     history_ratio: float  # o mesmo, para uma página de histórico (50 mensagens num frame)
+    client_takeover: bool = True  # False: client_no_context_takeover (nem o descompressor fica)
 
     @property
     def saved(self) -> float:
@@ -110,39 +117,41 @@ class CompressionRow:
         return 1 - self.ratio
 
 
-def zlib_estimate(window_bits: int, mem_level: int, takeover: bool = True) -> int:
+def zlib_estimate(window_bits: int, mem_level: int, takeover: bool = True, client_takeover: bool = True) -> int:
     """Bytes que o zlib reserva por conexão parada: deflate (janela + hash) + inflate (janela).
 
     Fórmulas do ``zconf.h`` do zlib; não inclui as estruturas fixas (≈ 6 KiB + 7 KiB). Sem
-    *context takeover* no servidor, o compressor não fica guardado: sobra o descompressor.
+    *context takeover* no servidor, o compressor não fica guardado: sobra o descompressor; sem
+    ele no cliente também, não sobra nada.
     """
-    inflate = 1 << window_bits
+    inflate = 1 << window_bits if client_takeover else 0
     if not takeover:
         return inflate
     deflate = (1 << (window_bits + 2)) + (1 << (mem_level + 9))
     return deflate + inflate
 
 
-def settings(window_bits: int, mem_level: int, takeover: bool) -> dict:
+def settings(window_bits: int, mem_level: int, takeover: bool, client_takeover: bool = True) -> dict:
     """Os argumentos de ``ServerPerMessageDeflateFactory`` para uma linha da tabela (o
-    ``DEFLATE_SETTINGS`` de ``helpers.chat.server`` é ``settings(*DEFAULT)``)."""
-    return {"server_no_context_takeover": not takeover,
+    ``DEFLATE_SETTINGS`` de ``helpers.core.deflate`` é ``settings(*DEFAULT)``)."""
+    return {"server_no_context_takeover": not takeover, "client_no_context_takeover": not client_takeover,
             "server_max_window_bits": window_bits, "client_max_window_bits": window_bits,
             "compress_settings": {"memLevel": mem_level}}
 
 
-def _factory(window_bits: int, mem_level: int, takeover: bool):
+def _factory(window_bits: int, mem_level: int, takeover: bool, client_takeover: bool = True):
     from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 
-    return ServerPerMessageDeflateFactory(**settings(window_bits, mem_level, takeover))
+    return ServerPerMessageDeflateFactory(**settings(window_bits, mem_level, takeover, client_takeover))
 
 
 def server_extensions(window_bits: int | None = None, mem_level: int | None = None,
-                      takeover: bool | None = None) -> list:
+                      takeover: bool | None = None, client_takeover: bool | None = None) -> list:
     """As extensões para ``websockets.serve(..., extensions=...)``: permessage-deflate com a janela,
     o memLevel e o *context takeover* dados (padrão: ``DEFAULT``, a escolha do curso)."""
-    wb, ml, keep = DEFAULT
-    return [_factory(window_bits or wb, mem_level or ml, keep if takeover is None else takeover)]
+    wb, ml, keep, keep_client = DEFAULT
+    return [_factory(window_bits or wb, mem_level or ml, keep if takeover is None else takeover,
+                     keep_client if client_takeover is None else client_takeover)]
 
 
 def _pair(extensions):
@@ -200,12 +209,12 @@ def _history_page() -> str:
     return encode(history_pages([json.loads(m) for m in CHAT_MESSAGES[:50]])[0])
 
 
-def measure(window_bits: int, mem_level: int, takeover: bool = True, *,
+def measure(window_bits: int, mem_level: int, takeover: bool = True, client_takeover: bool = True, *,
             connections: int = 20) -> CompressionRow:
     """Mede uma configuração (ver a teoria de operação no topo do módulo). Sem rede, sem relógio."""
     if not (9 <= window_bits <= 15 and 1 <= mem_level <= 9):
         raise ValueError("janela entre 9 e 15 e memLevel entre 1 e 9")
-    extensions = [_factory(window_bits, mem_level, takeover)]
+    extensions = [_factory(window_bits, mem_level, takeover, client_takeover)]
     started = tracemalloc.is_tracing()
     if not started:
         tracemalloc.start()
@@ -218,9 +227,9 @@ def measure(window_bits: int, mem_level: int, takeover: bool = True, *,
     page = [_history_page()]
     return CompressionRow(
         window_bits, mem_level, takeover, max(0.0, (deflate - plain) / 1024),
-        zlib_estimate(window_bits, mem_level, takeover) / 1024,
+        zlib_estimate(window_bits, mem_level, takeover, client_takeover) / 1024,
         _wire_bytes(extensions, CHAT_MESSAGES) / _wire_bytes(None, CHAT_MESSAGES),
-        _wire_bytes(extensions, page) / _wire_bytes(None, page))
+        _wire_bytes(extensions, page) / _wire_bytes(None, page), client_takeover)
 
 
 def grid(window_bits=range(9, 16), mem_levels=range(1, 10), *, takeover: bool = True,

@@ -46,6 +46,7 @@ import socket
 import sys
 import time
 
+from ..core.deflate import DEFLATE_SETTINGS, keep_client_context_behind_proxy
 from ..core.lifecycle import SubprocessServer
 
 __all__ = [
@@ -61,14 +62,6 @@ __all__ = [
     "redis_help",
     "redis_url_from_env",
 ]
-
-# A compressão dos servidores deste capítulo: a mesma escolha do chat (capítulo 06), permessage-
-# deflate sem o compressor guardado entre mensagens, ≈ 12 KiB por conexão parada. Fica escrita aqui, e não
-# importada de helpers.chat.server, para o subprocesso do broker subir leve; tests/test_broker.py
-# confere que as duas são iguais. ``None`` volta ao padrão do websockets (dezenas de KiB por conexão).
-DEFLATE_SETTINGS: dict | None = {"server_no_context_takeover": True,
-                                 "server_max_window_bits": 12, "client_max_window_bits": 12,
-                                 "compress_settings": {"memLevel": 5}}
 
 CHANNEL = "chat"
 HISTORY = "chat:historia"
@@ -322,7 +315,8 @@ class ChatNode:
 
 def server_compression(enabled: bool = True, settings: dict | None = None) -> dict:
     """Os argumentos de compressão para ``websockets.asyncio.server.serve``: desligada, o padrão
-    do websockets, ou ``settings`` (por omissão ``DEFLATE_SETTINGS``) para o permessage-deflate."""
+    do websockets (``settings={}``), ou ``settings`` (por omissão ``DEFLATE_SETTINGS``, a escolha do
+    chat do capítulo 06 em ``helpers.core.deflate``: ≈ 16 KiB por conexão) para o permessage-deflate."""
     if not enabled:
         return {"compression": None}
     settings = DEFLATE_SETTINGS if settings is None else settings
@@ -359,7 +353,8 @@ async def _serve(name: str, redis_url: str | None, compression: bool = True) -> 
     quiet = logging.getLogger("broker")
     quiet.addHandler(logging.NullHandler())
     quiet.propagate = False
-    async with serve(node.handler, "127.0.0.1", 0, logger=quiet, **server_compression(compression)) as server:
+    async with serve(node.handler, "127.0.0.1", 0, logger=quiet, process_request=keep_client_context_behind_proxy,
+                     **server_compression(compression)) as server:
         print(f"PORTA {server.sockets[0].getsockname()[1]}", flush=True)
         await orphan_watch()  # até o processo ser terminado, ou o kernel que o criou sumir
     if relay is not None:

@@ -174,25 +174,44 @@ def _ws_client(url: str):
     return connect
 
 
-async def _idle_memory(compression: str | None, clients: int) -> float:
-    """Bytes de RSS do servidor por conexão ociosa."""
+_IDLE: dict[tuple, float] = {}  # o que já foi medido nesta execução (memória e compressão usam o mesmo número)
+
+
+async def _idle_memory(compression: str | None, clients: int, *, spoke: bool = False,
+                       proxied: bool = False) -> float:
+    """Bytes de RSS do servidor (o broker do capítulo 07, com a compressão do curso) por conexão ociosa.
+
+    ``spoke``: antes da medida, cada cliente manda uma mensagem e lê a resposta (o zlib só aloca
+    a janela do descompressor na primeira mensagem que descomprime). ``proxied``: o handshake traz
+    o ``Host`` de outra porta, como o jupyter-server-proxy repassa (o servidor então não pede
+    ``client_no_context_takeover``; ver ``helpers.core.deflate``).
+    """
+    key = (compression, clients, spoke, proxied)
+    if key in _IDLE:
+        return _IDLE[key]
     from websockets.asyncio.client import connect
 
     reg = Registry()
     server = await reg.start("bench-mem", BrokerServer("M"))
     proc = psutil.Process(server.process.popen.pid)
+    url = "ws://127.0.0.1:8888/" if proxied else server.url  # o Host; o TCP vai sempre ao servidor
     conns = []
     try:
         await asyncio.sleep(0.2)
         before = proc.memory_info().rss
         for _ in range(clients):
-            conns.append(await connect(server.url, compression=compression))
+            conns.append(await connect(url, host="127.0.0.1", port=server.port, compression=compression))
+        if spoke:
+            for ws in conns:
+                await ws.send('{"acao": "medidas"}')  # o broker responde só a quem perguntou
+                await ws.recv()
         await asyncio.sleep(0.5)
         after = proc.memory_info().rss
     finally:
         await asyncio.gather(*(c.close() for c in conns), return_exceptions=True)
         await reg.stop_all()
-    return (after - before) / clients
+    _IDLE[key] = (after - before) / clients
+    return _IDLE[key]
 
 
 # --- as linhas do relatório ----------------------------------------------------------------------
@@ -385,19 +404,38 @@ async def rows_classroom(args) -> list[Row]:
 
 
 async def rows_memory(args) -> list[Row]:
+    """Issue 15: RSS do servidor por conexão ociosa, sem compressão e com a do curso
+    (``helpers.core.deflate``), de quem nunca mandou nada e de quem já mandou uma mensagem."""
     if args.conexoes_ociosas <= 0:
         return []
-    plain = await _idle_memory(None, args.conexoes_ociosas)
-    deflate = await _idle_memory("deflate", args.conexoes_ociosas)
-    print(f"  memória por conexão ociosa: {plain / 1024:.1f} KiB sem compressão, "
-          f"{deflate / 1024:.1f} KiB com permessage-deflate", flush=True)
+    n, kib = args.conexoes_ociosas, 1024
+    plain, plain_spoke = await _idle_memory(None, n), await _idle_memory(None, n, spoke=True)
+    silent, spoke = await _idle_memory("deflate", n), await _idle_memory("deflate", n, spoke=True)
+    proxied_silent = await _idle_memory("deflate", n, proxied=True)
+    proxied = await _idle_memory("deflate", n, spoke=True, proxied=True)
+    print(f"  memória por conexão ociosa: {plain / kib:.1f} KiB sem compressão; com a do curso "
+          f"{silent / kib:.1f} KiB (calada), {spoke / kib:.1f} KiB (depois de uma mensagem), "
+          f"{proxied_silent / kib:.1f} / {proxied / kib:.1f} KiB (pelo proxy)", flush=True)
     return [
-        Row("memória do servidor por conexão ociosa (sem compressão)", f"{plain / 1024:.1f} KiB",
-            "≤ 20 KiB", plain <= 20 * 1024, "As filas de leitura e escrita do websockets e do asyncio, em cada conexão."),
-        Row("memória do servidor por conexão ociosa (permessage-deflate, o padrão)",
-            f"{deflate / 1024:.1f} KiB", "≤ 20 KiB", deflate <= 20 * 1024,
-            "O estado do zlib de cada conexão (janela e memLevel) custa dezenas de KiB; a "
-            "documentação do websockets fala em ≈ 64 KiB com compressão e ≈ 14 KiB sem."),
+        Row("memória do servidor por conexão ociosa (sem compressão): parada / depois de uma mensagem de cada lado",
+            f"{plain / kib:.1f} KiB / {plain_spoke / kib:.1f} KiB", "≤ 20 KiB", plain_spoke <= 20 * kib,
+            "As filas de leitura e escrita do websockets e do asyncio, em cada conexão."),
+        Row("memória do servidor por conexão ociosa (permessage-deflate do curso), de quem nunca mandou nada",
+            f"{silent / kib:.1f} KiB", "≤ 20 KiB", silent <= 20 * kib,
+            "Sobrou estado do zlib numa conexão calada: sem client_no_context_takeover o descompressor "
+            "nasce no handshake (≈ 7 KiB de estrutura); confira DEFLATE_SETTINGS em helpers/core/deflate.py."),
+        Row("memória do servidor por conexão ociosa (permessage-deflate do curso), depois de uma mensagem de cada lado",
+            f"{spoke / kib:.1f} KiB", "≤ 20 KiB", spoke <= 20 * kib,
+            "Sobrou estado do zlib entre mensagens: sem client_no_context_takeover o descompressor "
+            "(janela de 4 KiB + ≈ 7 KiB) fica guardado; confira DEFLATE_SETTINGS em helpers/core/deflate.py."),
+        Row("memória do servidor por conexão ociosa (permessage-deflate do curso), pelo jupyter-server-proxy: "
+            "calada / depois de uma mensagem de cada lado", f"{proxied_silent / kib:.1f} KiB / {proxied / kib:.1f} KiB",
+            "≤ 20 KiB", max(proxied_silent, proxied) <= 20 * kib,
+            "O cliente WebSocket do tornado (o do jupyter-server-proxy, no JupyterHub e no Binder) ignora "
+            "client_no_context_takeover: `tornado.httputil._parse_header` descarta os parâmetros sem valor, e "
+            "ele comprime com o dicionário das mensagens anteriores (o servidor não conseguiria descomprimir: "
+            "close 1002). Por isso quem chega com o Host de outra porta não recebe o parâmetro "
+            "e o servidor guarda o descompressor dele (janela de 4 KiB + ≈ 7 KiB de estrutura do zlib)."),
     ]
 
 
@@ -467,13 +505,15 @@ def rows_painel(args, messages: int = 200_000) -> list[Row]:
                 "estava carregada se os dois números subiram juntos.")]
 
 
-def rows_compression(args) -> list[Row]:
+async def rows_compression(args) -> list[Row]:
     """Issue 15, compressão que cabe: permessage-deflate, memória extra por conexão parada × taxa.
 
     Mede a grade (janela 9–15 × memLevel 1–9, com e sem *context takeover*, ≈ 30 s; com
     ``--conexoes-ociosas`` abaixo de 100, só um canto dela, como teste de fumaça) e regrava
-    ``docs/06-compressao.json``, que o notebook 06 lê. Sem rede: ``tracemalloc`` e os protocolos
-    Sans-I/O do websockets (``helpers.experiments.compression``).
+    ``docs/06-compressao.json``, que o notebook 06 lê. A memória a mais vem do ``tracemalloc`` e dos
+    protocolos Sans-I/O do websockets (``helpers.experiments.compression``), depois de uma mensagem
+    de cada lado; o total soma a isso o RSS de uma conexão sem compressão que também trocou uma
+    mensagem (a linha de memória acima, o mesmo número).
     """
     from ..experiments import compression as c
 
@@ -484,7 +524,7 @@ def rows_compression(args) -> list[Row]:
     rows = c.grid(wbs, mls) + c.grid(wbs, mls, takeover=False)
     if full:
         (ROOT / c.DATA_FILE).write_text(c.to_json(rows), encoding="utf-8")
-    base = 14.4  # KiB por conexão sem compressão (a linha de memória acima, medida por RSS)
+    base = await _idle_memory(None, args.conexoes_ociosas, spoke=True) / 1024
     fit = c.best([r for r in rows if r.takeover], 20 - base)
     lowest = min((r for r in rows if r.takeover), key=lambda r: r.kib_per_connection)
     ours, default = c.measure(*c.DEFAULT), c.measure(*c.WEBSOCKETS_DEFAULT)
@@ -501,13 +541,11 @@ def rows_compression(args) -> list[Row]:
             base + default.kib_per_connection <= 20, why),
         Row("permessage-deflate com context takeover que cabe em 20 KiB/conexão",
             cell(fit) if fit else "nenhuma", "≤ 20 KiB", fit is not None, why),
-        Row(f"permessage-deflate do curso, sem context takeover no servidor ({cell(ours)})",
+        Row(f"permessage-deflate do curso, sem context takeover nos dois lados ({cell(ours)})",
             f"≈ {base + ours.kib_per_connection:.0f} KiB/conexão", "≤ 20 KiB",
             base + ours.kib_per_connection <= 20,
-            f"Sobra o descompressor do que o cliente manda (+{ours.kib_per_connection:.1f} KiB). Pedir "
-            "também client_no_context_takeover o zeraria, mas o cliente do tornado (o do "
-            "jupyter-server-proxy, no JupyterHub e no Binder) para de entregar mensagens com ele; "
-            "sem context takeover as mensagens curtas quase não encolhem, as páginas de histórico sim."),
+            f"Sobrou estado do zlib entre mensagens (+{ours.kib_per_connection:.1f} KiB): confira "
+            "DEFLATE_SETTINGS em helpers/core/deflate.py."),
     ]
 
 
@@ -573,8 +611,20 @@ METHODS = """\
   verdade (N/período mensagens por segundo, cada uma entregue aos N); só a janela é mais curta
   que uma aula. A turma cresce (`--sala`) até o p99 passar de 100 ms. RSS por aluno: RSS do
   servidor com todos dentro, menos o RSS antes do primeiro, dividido por N.
-* **Memória**: RSS do subprocesso servidor antes e depois de abrir `--conexoes-ociosas`
-  conexões ociosas, dividido pelo número de conexões.
+* **Memória**: RSS do subprocesso servidor (`helpers.scale.broker`, com a compressão do curso,
+  `helpers/core/deflate.py`) antes e depois de abrir `--conexoes-ociosas` conexões ociosas,
+  dividido pelo número de conexões; "depois de uma mensagem": cada cliente mandou uma mensagem e
+  leu a resposta antes da medida (o zlib só aloca a janela do descompressor na primeira mensagem);
+  "pelo jupyter-server-proxy": o handshake traz o `Host` de outra porta, como o proxy repassa.
+  A tabela de compressão (janela × memLevel) é medida à parte, sem rede: `tracemalloc` nos
+  protocolos Sans-I/O do websockets (`helpers/experiments/compression.py`); o total por conexão
+  soma essa memória a mais ao RSS da conexão sem compressão depois de uma mensagem. Do que é
+  feita a conexão sem compressão (`tracemalloc` no servidor, 300 conexões, websockets 17.4):
+  ≈ 13,3 KiB, dos quais ≈ 3,7 KiB são os headers do handshake que a conexão guarda
+  (`ws.request`, `ws.response`), ≈ 2,4 KiB o objeto da conexão e suas filas, ≈ 1,5 KiB tarefas e
+  futures do asyncio (o handler e o ping), ≈ 1,1 KiB o montador de mensagens, ≈ 0,8 KiB o
+  transporte. `max_queue` e `write_limit` são limites, não reservas: não mudam essa conta; sem o
+  ping (`ping_interval=None`) seriam 1,2 KiB a menos, mas é o ping que acha as conexões fantasmas.
 * **Sala calma**: veja `run_calm_room` em `helpers/scale/techniques.py`: uma mensagem por
   minuto, polling a cada 2 s, ping do WebSocket a cada 20 s, 10 minutos num relógio simulado
   (os eventos rodam um depois do outro, sem esperar o relógio); os bytes são os de verdade,
