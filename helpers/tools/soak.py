@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
 import json
 import logging
 import multiprocessing
@@ -514,6 +515,9 @@ class SoakResult:
     attack: list[dict] = field(default_factory=list)
     slow_ended: int = 0
     stored: dict[str, int] = field(default_factory=dict)  # apelido → mensagens guardadas
+    # apelido → segundos entre a primeira e a última mensagem guardadas (o ``ts`` do servidor): a
+    # janela em que o balde de fichas aceitou, medida pelo próprio servidor
+    stored_span: dict[str, float] = field(default_factory=dict)
     stored_rounds: dict[str, list[int]] = field(default_factory=dict)  # remetente acompanhado → rodadas no banco
     newcomer: bool = False
     cpu: dict[str, float] = field(default_factory=dict)  # segundos de CPU: servidor, clientes (somados)
@@ -621,6 +625,11 @@ async def _newcomer(url: str) -> bool:
     return False
 
 
+def _instant(ts: str) -> datetime.datetime:
+    """O ``ts`` do banco (ISO 8601 em UTC, ``2025-03-14T15:09:26.535Z``) como ``datetime``."""
+    return datetime.datetime.fromisoformat(ts.replace("Z", "+00:00"))
+
+
 def run(plan: Plan = Plan()) -> SoakResult:
     """Roda o soak inteiro e devolve as medidas (nada aqui falha por lentidão: quem confere é o
     teste). Levanta ``RuntimeError`` se um processo quebrar ou se ``plan.timeout`` passar."""
@@ -698,6 +707,8 @@ def run(plan: Plan = Plan()) -> SoakResult:
             output.close()
         with sqlite3.connect(data / "chat.sqlite3") as db:
             result.stored = dict(db.execute("SELECT nick, COUNT(*) FROM messages GROUP BY nick"))
+            for nick, first, last in db.execute("SELECT nick, MIN(ts), MAX(ts) FROM messages GROUP BY nick"):
+                result.stored_span[nick] = (_instant(last) - _instant(first)).total_seconds()
             for nick, text in db.execute("SELECT nick, text FROM messages ORDER BY id"):
                 if nick.startswith(("professor", "aluno", "instavel")):
                     result.stored_rounds.setdefault(nick, []).append(int(text.split()[0][1:]))
