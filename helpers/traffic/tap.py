@@ -100,11 +100,12 @@ class Tap:
         """Quantas conexões TCP o tap aceitou desde o último ``clear()``."""
         return sum(1 for e in self.events if isinstance(e, Connected))
 
-    async def idle(self, timeout: float = 2.0) -> None:
+    async def idle(self, timeout: float = 10.0) -> None:
         """Espera (no máximo ``timeout`` s) até não haver conexão aberta passando pelo tap.
 
         Útil depois que um cliente fecha a conexão: o fechamento leva uma volta do laço de
-        eventos para chegar ao tap e virar o evento ``Closed``.
+        eventos para chegar ao tap e virar o evento ``Closed``. O ``timeout`` é só uma guarda contra
+        o travamento: num computador ocupado, essa volta pode levar bem mais que milissegundos.
         """
         await asyncio.wait_for(self._idle.wait(), timeout)
 
