@@ -286,7 +286,8 @@ async def _receive(technique: str, url: str, since: int, wanted: set[str], got: 
                     for msg in await r.json():
                         note(msg)
                         since = msg["id"]
-                await asyncio.sleep(interval)
+                if not done():  # recebeu tudo: não dorme mais um intervalo à toa
+                    await asyncio.sleep(interval)
         elif technique == "long polling":
             ready.set()
             while not done():
