@@ -10,8 +10,9 @@ Um servidor, uma porta: ``GET /`` entrega a página do chat (``static/chat.html`
 o upgrade para WebSocket. No notebook, os dois ficam atrás de um segredo no caminho
 (``/SEGREDO/`` e ``/SEGREDO/ws``, ver ``helpers.core.links``): num JupyterHub compartilhado, o kernel
 de outro usuário alcança o mesmo ``127.0.0.1``, mas não conhece o segredo do link. Tudo que o
-servidor manda passa por ``push``, que usa o ``broadcast`` do
-``websockets``: escreve na hora, sem ``await``, na ordem das chamadas. Por isso quem entra recebe
+servidor manda passa por ``push``, que faz o que o ``broadcast`` do
+``websockets`` faz (escreve na hora, sem ``await``, na ordem das chamadas), mas comprime e monta
+o frame uma vez só para a sala inteira (``deliver``). Por isso quem entra recebe
 o histórico antes de qualquer mensagem nova, sem buraco nem repetição.
 
 O painel da turma (``helpers.chat.painel``): o servidor conta cada mensagem (``self.stats``, só
@@ -43,8 +44,11 @@ from dataclasses import dataclass
 from html import escape
 from urllib.parse import urlsplit
 
-from websockets.asyncio.server import ServerConnection, broadcast
+from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosedError
+from websockets.extensions.permessage_deflate import PerMessageDeflate
+from websockets.frames import Frame, Opcode
+from websockets.protocol import OPEN
 
 from ..core.cli import ArgumentParser, RawHelpFormatter
 from ..core.deflate import DEFLATE_SETTINGS, keep_client_context_behind_proxy, server_extensions
@@ -70,7 +74,8 @@ from .protocol import (
 from .store import ChatStore
 from ..core.links import new_secret, strip_secret
 
-__all__ = ["DEFAULT_PORT", "DEFLATE_SETTINGS", "ChatServer", "Settings", "build_parser", "configure", "main", "push"]
+__all__ = ["DEFAULT_PORT", "DEFLATE_SETTINGS", "ChatServer", "Settings", "build_parser", "configure", "deliver", "frame_key",
+           "main", "push"]
 
 DEFAULT_PORT = 8765
 _STATIC = pathlib.Path(__file__).parent.parent / "static"
@@ -105,15 +110,58 @@ class TooFast(BadMessage):
     """Passou do limite de taxa (o balde de fichas esvaziou)."""
 
 
-def push(connections: Iterable[ServerConnection], event: dict | str) -> int:
-    """Manda ``event`` (JSON) a cada conexão, na hora e sem ``await`` (``websockets.broadcast``).
+def frame_key(conn: ServerConnection) -> tuple | None:
+    """Com quem esta conexão pode dividir os bytes de um frame do servidor (``None``: com ninguém).
 
-    Pula as conexões cujo TCP já caiu e que o handler ainda não removeu (escrever nelas
-    só faria o asyncio reclamar no log). Devolve para quantas conexões escreveu.
+    Um frame que sai do servidor não tem máscara (RFC 6455 §5.1), então os bytes dependem só da
+    mensagem e das extensões. permessage-deflate *sem context takeover* do lado do servidor
+    (RFC 7692 §7.1.1.1) comprime cada mensagem do zero: o resultado depende só da janela e dos
+    ajustes do zlib. Com context takeover, depende do que a conexão já recebeu: cada uma comprime
+    a sua (``None``).
     """
-    targets = [c for c in connections if not c.transport.is_closing()]
-    broadcast(targets, event if isinstance(event, str) else encode(event))
-    return len(targets)
+    key = []
+    for ext in conn.protocol.extensions:
+        if not (type(ext) is PerMessageDeflate and ext.local_no_context_takeover):
+            return None
+        key.append((ext.local_max_window_bits, tuple(ext.compress_settings.items())))
+    return tuple(key)
+
+
+def deliver(connections: Iterable[ServerConnection], data: bytes) -> list[ServerConnection]:
+    """O ``websockets.broadcast`` de um texto UTF-8, com o frame montado uma vez por grupo.
+
+    Mesmas regras do ``broadcast``: só conexões ``OPEN``, nunca no meio de uma mensagem
+    fragmentada, escreve na hora e sem ``await``. Pula também as conexões cujo TCP já caiu e que o
+    handler ainda não removeu. Em vez de comprimir e montar o frame para cada conexão, monta uma vez
+    (``Frame.serialize`` com as extensões da primeira conexão de cada grupo, ver ``frame_key``) e
+    entrega os mesmos bytes às outras. Devolve as conexões em que escreveu.
+    """
+    message, frames = Frame(Opcode.TEXT, data), {}
+    written = []
+    for conn in connections:
+        protocol = conn.protocol
+        if (protocol.state is not OPEN or conn.send_in_progress is not None
+                or protocol.expect_continuation_frame or conn.transport.is_closing()):
+            continue
+        key = frame_key(conn)
+        if key is None:                                  # cada uma com o seu compressor
+            protocol.send_text(data)
+        else:
+            frame = frames.get(key)
+            if frame is None:
+                frame = frames[key] = message.serialize(mask=False, extensions=protocol.extensions)
+            if protocol.debug:
+                protocol.logger.debug("> %s", message)
+            protocol.writes.append(frame)                # a fila de saída do protocolo, na ordem
+        conn.send_data()
+        written.append(conn)
+    return written
+
+
+def push(connections: Iterable[ServerConnection], event: dict | str) -> int:
+    """Manda ``event`` (JSON) a cada conexão, na hora e sem ``await`` (como ``websockets.broadcast``,
+    ver ``deliver``). Devolve para quantas conexões escreveu."""
+    return len(deliver(connections, (event if isinstance(event, str) else encode(event)).encode()))
 
 
 class ChatServer:
@@ -248,14 +296,15 @@ class ChatServer:
         sem ler (notebook travado, rede ruim, ou de propósito) sai da sala e é fechado com 1013.
         O ``close`` espera no máximo ``close_timeout`` segundos e derruba o TCP; o cliente volta
         com ``since`` e não perde nada (tudo está no banco)."""
-        connections = [c for c in connections if c not in self.dropped]
-        text = encode(event)
-        self.stats.sent(push(connections, text), len(text.encode()))
+        dropped = self.dropped
+        data = encode(event).encode()
+        written = deliver([c for c in connections if c not in dropped] if dropped else connections, data)
+        self.stats.sent(len(written), len(data))
         bound = self.limits.outgoing
         if bound is None:
             return
-        for conn in connections:
-            if not conn.transport.is_closing() and conn.transport.get_write_buffer_size() > bound:
+        for conn in written:
+            if conn.transport.get_write_buffer_size() > bound and not conn.transport.is_closing():
                 self.counters["lentos"] += 1
                 self.disconnect(conn, *SLOW)
 
