@@ -40,11 +40,14 @@ import argparse
 import asyncio
 import base64
 import dataclasses
+import heapq
 import json
 import os
 import random
 import re
 import secrets
+import select
+import socket
 import sys
 import tempfile
 import time
@@ -63,6 +66,7 @@ __all__ = [
     "Fleet",
     "FrameScanner",
     "LightClient",
+    "Swarm",
     "delays_in",
     "marked_text",
     "measure_broadcast",
@@ -99,28 +103,37 @@ class FrameScanner:
     ``feed(data)`` devolve ``[(opcode, rsv, payload), ...]`` dos frames completos; o resto fica
     para a próxima chamada. ``inflate=True``: payloads com RSV1 (permessage-deflate) saem
     descomprimidos, com um contexto só para a conexão inteira (*context takeover*, RFC 7692).
+    O caso comum (frame curto e sem máscara: 2 bytes de cabeçalho, RFC 6455 §5.2) é lido ali
+    mesmo; os outros passam por ``wsframes.decode_header``.
     """
 
     def __init__(self, inflate: bool = False):
-        self.buffer = bytearray()
+        self.buffer = b""
         self.inflater = zlib.decompressobj(-15) if inflate else None
 
     def feed(self, data: bytes) -> list[tuple[int, int, bytes]]:
-        self.buffer += data
+        if self.buffer:
+            data = self.buffer + data
         out = []
-        while self.buffer:
-            try:
-                head = decode_header(self.buffer, check=False)
-            except IncompleteFrame:
+        pos, have = 0, len(data)
+        while have - pos >= 2:
+            b0, b1 = data[pos], data[pos + 1]
+            if b1 < 126:                                    # sem máscara, comprimento de 7 bits
+                start, end = pos + 2, pos + 2 + b1
+            else:
+                try:
+                    head = decode_header(data[pos:pos + 14], check=False)
+                except IncompleteFrame:
+                    break
+                start, end = pos + head.size, pos + head.frame_size
+            if end > have:
                 break
-            end = head.frame_size
-            if len(self.buffer) < end:
-                break
-            payload = bytes(self.buffer[head.size:end])
-            del self.buffer[:end]
-            if head.rsv & 0b100 and self.inflater is not None:
+            payload = data[start:end]
+            if b0 & 0x40 and self.inflater is not None:
                 payload = self.inflater.decompress(payload + _TAIL)
-            out.append((head.opcode, head.rsv, payload))
+            out.append((b0 & 0x0F, (b0 >> 4) & 0b111, payload))
+            pos = end
+        self.buffer = data[pos:]
         return out
 
 
@@ -134,87 +147,109 @@ class _Sink:
     sent: int = 0
 
 
-class LightClient(asyncio.Protocol):
-    """Um cliente WebSocket mínimo (asyncio ``Protocol``): handshake, pong, e o carimbo de chegada.
+class LightClient:
+    """Um cliente WebSocket mínimo, sem asyncio: handshake, pong, e o carimbo de chegada.
 
-    ``opened`` resolve quando o servidor aceitou o upgrade (``101`` com o ``Sec-WebSocket-Accept``
-    certo). ``join``: um texto mandado logo depois (o ``join`` do chat). ``compression``: oferece
+    Não tem laço próprio: ``Swarm`` (um ``epoll`` para o processo inteiro) chama ``readable``
+    quando chegam bytes. ``state``: ``"handshake"`` → (``"joining"``, esperando o ``welcome`` do
+    chat) → ``"open"``; ``"failed"``/``"closed"`` no fim. ``compression``: oferece
     permessage-deflate como um navegador; se o servidor aceitar, os frames com RSV1 são inflados.
     """
 
-    def __init__(self, host: str, port: int, path: str, sink: _Sink, *, compression: bool = False,
-                 join: str | None = None):
-        self.host, self.port, self.path, self.sink = host, port, path, sink
-        self.compression, self.join = compression, join
+    # Um buffer de leitura para todos os clientes do processo: um ``recv(256 KiB)`` pediria ao
+    # malloc um bloco novo (mmap + munmap) a cada leitura, mais caro que o próprio recv.
+    inbox = memoryview(bytearray(1 << 18))
+
+    def __init__(self, sock: socket.socket, host: str, port: int, path: str, sink: _Sink, *,
+                 compression: bool = False, join: str | None = None):
+        self.sock, self.sink, self.join = sock, sink, join
         self.key = base64.b64encode(secrets.token_bytes(16)).decode()
-        self.opened: asyncio.Future = asyncio.get_running_loop().create_future()
-        self.transport: asyncio.Transport | None = None
-        self.head = bytearray()
+        self.state, self.error = "handshake", ""
+        self.head = b""
+        self.out = b""  # o que o kernel ainda não aceitou (quase sempre vazio)
         self.scanner: FrameScanner | None = None
+        extra = (("Sec-WebSocket-Extensions", DEFLATE_OFFER),) if compression else ()
+        self.write(upgrade_request(self.key, f"{host}:{port}", path, extra=extra))
 
-    def connection_made(self, transport) -> None:
-        self.transport = transport
-        extra = (("Sec-WebSocket-Extensions", DEFLATE_OFFER),) if self.compression else ()
-        transport.write(upgrade_request(self.key, f"{self.host}:{self.port}", self.path, extra=extra))
-
-    def data_received(self, data: bytes) -> None:
-        now = time.monotonic_ns()
+    def readable(self, now: int) -> None:
+        try:
+            n = self.sock.recv_into(self.inbox)
+        except BlockingIOError:
+            return
+        except OSError as exc:
+            return self.closed(str(exc))
+        if not n:
+            return self.closed("o servidor fechou a conexão")
+        data = bytes(self.inbox[:n])
         if self.scanner is None:
             self.head += data
             end = self.head.find(b"\r\n\r\n")
             if end < 0:
                 return
-            head, rest = bytes(self.head[:end]).decode("latin-1"), bytes(self.head[end + 4:])
+            head, data = self.head[:end].decode("latin-1"), self.head[end + 4:]
             if not self._accept(head):
                 return
-            data = rest
         for opcode, _rsv, payload in self.scanner.feed(data):
-            if opcode == Opcode.PING:
-                self.send_frame(Frame.pong(payload, mask=new_mask()))
-            elif opcode == Opcode.CLOSE:
-                self.transport.close()
-            elif opcode in (Opcode.TEXT, Opcode.BINARY, Opcode.CONT):
+            if opcode == 1 or opcode == 2 or opcode == 0:   # TEXT, BINARY, CONT
                 self.sink.frames += 1
-                if not self.opened.done():
+                if self.state != "open":
                     self._joined(payload)
+                    continue
                 if b'"history"' in payload[:40]:  # mensagens antigas de quem acabou de entrar
                     continue
-                stamp = stamp_of(payload)
-                if stamp is not None:
-                    self.sink.delays.append(now - stamp)
+                found = MARK.search(payload)
+                if found is not None:
+                    self.sink.delays.append(now - int(found.group(1)))
+            elif opcode == Opcode.PING:
+                self.send_frame(Frame.pong(payload, mask=new_mask()))
+            elif opcode == Opcode.CLOSE:
+                return self.closed("o servidor mandou CLOSE")
 
     def _accept(self, head: str) -> bool:
         lines = head.split("\r\n")
         headers = {k.strip().lower(): v.strip() for k, _, v in (x.partition(":") for x in lines[1:])}
         if " 101 " not in lines[0] + " " or headers.get("sec-websocket-accept") != accept_key(self.key):
-            self.opened.set_exception(ConnectionError(f"upgrade recusado: {lines[0]}"))
-            self.transport.close()
+            self.closed(f"upgrade recusado: {lines[0]}")
             return False
         self.scanner = FrameScanner(inflate="permessage-deflate" in headers.get("sec-websocket-extensions", ""))
         if self.join is None:
-            self.opened.set_result(True)
+            self.state = "open"
         else:  # pronto só quando o servidor der as boas-vindas (ou recusar)
+            self.state = "joining"
             self.send_text(self.join)
         return True
 
     def _joined(self, payload: bytes) -> None:
         if b'"welcome"' in payload:
-            self.opened.set_result(True)
+            self.state = "open"
         elif b'"error"' in payload:
-            self.opened.set_exception(ConnectionError(payload.decode("utf-8", "replace")))
+            self.closed(payload.decode("utf-8", "replace"))
+
+    def write(self, data: bytes) -> None:
+        if self.state in ("failed", "closed"):
+            return
+        self.out += data
+        try:
+            sent = self.sock.send(self.out)
+        except BlockingIOError:
+            sent = 0
+        except OSError as exc:
+            return self.closed(str(exc))
+        self.out = self.out[sent:]
 
     def send_frame(self, frame: Frame) -> None:
-        if self.transport is not None and not self.transport.is_closing():
-            self.transport.write(encode_frame(frame, check=False))
+        self.write(encode_frame(frame, check=False))
 
     def send_text(self, text: str) -> None:
         self.send_frame(Frame.text(text, mask=new_mask()))
 
-    def connection_lost(self, exc) -> None:
-        if not self.opened.done():
-            self.opened.set_exception(exc or ConnectionError("conexão fechada no handshake"))
-        else:
+    def closed(self, why: str) -> None:
+        if self.state == "open":
             self.sink.lost += 1
+            self.state = "closed"
+        elif self.state not in ("failed", "closed"):
+            self.state, self.error = "failed", why
+        self.sock.close()
 
 
 # --- um processo de clientes --------------------------------------------------------------------
@@ -225,81 +260,120 @@ def _cpu_seconds() -> tuple[float, float]:
     return times.user, times.system
 
 
-async def _connect_all(url: str, count: int, compression: bool, join: str | None, sink: _Sink,
-                       concurrency: int = 20) -> list[LightClient]:
-    from urllib.parse import urlsplit
+class Swarm:
+    """Os clientes de um processo num laço só (``select.epoll``), sem asyncio.
 
-    parts = urlsplit(url)
-    host, port, path = parts.hostname, parts.port, parts.path or "/"
-    loop = asyncio.get_running_loop()
-    clients: list[LightClient] = []
-    gate = asyncio.Semaphore(concurrency)
+    Um laço de eventos genérico gasta, por frame recebido, mais CPU em Python que o próprio
+    servidor do chat para entregá-lo; com 1.000 clientes na mesma máquina de 2 núcleos, isso
+    roubava a CPU que o servidor precisava. Aqui, cada evento de leitura é: um ``recv``, dois bytes
+    de cabeçalho, um ``inflate`` (em C) e uma busca pela marca ``T=``. O stdin (os comandos) entra
+    no mesmo ``epoll``; os envios da sala saem de um heap de horários.
+    """
 
-    async def one(i: int) -> None:
-        async with gate:
-            text = None if join is None else join.replace("{i}", str(i))
-            client = LightClient(host, port, path, sink, compression=compression, join=text)
-            await loop.create_connection(lambda: client, host, port)
-            await asyncio.wait_for(client.opened, 30)
-            clients.append(client)
+    def __init__(self, url: str, count: int, compression: bool, join: str | None):
+        from urllib.parse import urlsplit
 
-    await asyncio.gather(*(one(i) for i in range(count)))
-    return clients
+        parts = urlsplit(url)
+        self.host, self.port, self.path = parts.hostname, parts.port, parts.path or "/"
+        self.count, self.compression, self.join = count, compression, join
+        self.sink = _Sink()
+        self.poll = select.epoll()
+        self.clients: dict[int, LightClient] = {}
+        self.schedule: list[tuple[float, int, float]] = []  # (instante, índice, fase) dos envios
+        self.window = 0.0
+        self.period = 0.0
+        self.start = 0.0
+        self.commands = b""
+        self.failures: list[str] = []
 
+    def connect_all(self, timeout: float = 60.0) -> str | None:
+        """Conecta e faz o handshake (e o ``join``) de todos; ``None`` se deu certo, senão o motivo."""
+        deadline = time.monotonic() + timeout
+        for i in range(self.count):
+            sock = socket.create_connection((self.host, self.port), timeout=timeout)
+            sock.setblocking(False)
+            fd = sock.fileno()
+            self.poll.register(fd, select.EPOLLIN)
+            text = None if self.join is None else self.join.replace("{i}", str(i))
+            self.clients[fd] = LightClient(sock, self.host, self.port, self.path, self.sink,
+                                           compression=self.compression, join=text)
+        while time.monotonic() < deadline:
+            failed = self.failures + [c.error for c in self.clients.values() if c.state == "failed"]
+            if failed:
+                return failed[0]
+            if all(c.state == "open" for c in self.clients.values()):
+                return None
+            self.step(0.05)
+        return "prazo esgotado no handshake"
 
-async def _talk(clients: list[LightClient], period: float, window: float, sink: _Sink) -> None:
-    """Cada cliente manda ``T=…`` a cada ``period`` s (fase aleatória) até ``window`` s."""
-    start = time.monotonic()
+    def step(self, timeout: float) -> None:
+        for fd, _events in self.poll.poll(timeout):
+            if fd == 0:
+                self.commands += os.read(0, 4096) or b"FIM\n"
+                continue
+            client = self.clients.get(fd)
+            if client is not None:
+                client.readable(time.monotonic_ns())
+                if client.state in ("closed", "failed"):  # o close() já tirou o socket do epoll
+                    del self.clients[fd]
+                    if client.error:
+                        self.failures.append(client.error)
 
-    async def student(client: LightClient) -> None:
-        at = random.uniform(0, period)
-        while at < window:
-            await asyncio.sleep(max(0.0, start + at - time.monotonic()))
+    def talk(self, period: float, window: float) -> None:
+        """Cada cliente manda ``T=…`` a cada ``period`` s (fase aleatória) até ``window`` s."""
+        self.start = time.monotonic()
+        self.schedule = [(self.start + at, fd, at) for fd in self.clients
+                         if (at := random.uniform(0, period)) < window]
+        heapq.heapify(self.schedule)
+        self.period, self.window = period, window
+
+    def send_due(self) -> float:
+        """Manda o que já passou da hora; devolve quanto esperar até o próximo envio (ou 1 s)."""
+        now = time.monotonic()
+        while self.schedule and self.schedule[0][0] <= now:
+            _, fd, at = heapq.heappop(self.schedule)
+            client = self.clients.get(fd)
+            if client is None:
+                continue
             client.send_text(json.dumps({"action": "send", "text": marked_text()}))
-            sink.sent += 1
-            at += period
+            self.sink.sent += 1
+            if at + self.period < self.window:
+                heapq.heappush(self.schedule, (self.start + at + self.period, fd, at + self.period))
+        return max(0.0, self.schedule[0][0] - now) if self.schedule else 1.0
 
-    await asyncio.gather(*(student(c) for c in clients))
-
-
-async def _client_process(url: str, count: int, compression: bool, join: str | None) -> None:
-    sink = _Sink()
-    loop = asyncio.get_running_loop()
-    reader = asyncio.StreamReader()
-    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
-    try:
-        clients = await _connect_all(url, count, compression, join, sink)
-    except (OSError, asyncio.TimeoutError) as exc:
-        print(f"FALHOU {type(exc).__name__}: {exc}", flush=True)
-        return
-    print(f"PRONTOS {len(clients)}", flush=True)
-    cpu0 = _cpu_seconds()
-    talking = None
-    while line := (await reader.readline()).decode().split():
-        if line[0] == "ZERAR":  # esquece o que chegou até aqui (joins, presenças)
-            sink.delays.clear()
-            sink.frames = 0
-            sink.sent = 0
-            cpu0 = _cpu_seconds()
-            print("ZERADO", flush=True)
-        elif line[0] == "ENVIAR":
-            talking = asyncio.create_task(_talk(clients, float(line[1]), float(line[2]), sink))
-        elif line[0] == "CONTAGEM":
-            busy = int(talking is not None and not talking.done())
-            print(f"CONTAGEM {len(sink.delays)} {sink.sent} {busy}", flush=True)
-        elif line[0] == "RELATORIO":
-            cpu1 = _cpu_seconds()
-            result = {"delays_us": [d // 1000 for d in sink.delays], "frames": sink.frames,
-                      "lost": sink.lost, "sent": sink.sent, "user_s": cpu1[0] - cpu0[0],
-                      "sys_s": cpu1[1] - cpu0[1], "connections": len(clients)}
-            print("RESULTADO " + json.dumps(result), flush=True)
-        elif line[0] == "FIM":
-            break
-    if talking is not None:
-        talking.cancel()
-    for client in clients:
-        if client.transport is not None:
-            client.transport.abort()
+    def run(self) -> None:
+        problem = self.connect_all()
+        if problem is not None:
+            print(f"FALHOU {problem}", flush=True)
+            return
+        print(f"PRONTOS {len(self.clients)}", flush=True)
+        os.set_blocking(0, False)
+        self.poll.register(0, select.EPOLLIN)
+        sink, cpu0 = self.sink, _cpu_seconds()
+        while True:
+            self.step(self.send_due())
+            while b"\n" in self.commands:
+                line, self.commands = self.commands.split(b"\n", 1)
+                words = line.decode().split()
+                if not words:
+                    continue
+                if words[0] == "ZERAR":  # esquece o que chegou até aqui (joins, presenças)
+                    sink.delays.clear()
+                    sink.frames = sink.sent = 0
+                    cpu0 = _cpu_seconds()
+                    print("ZERADO", flush=True)
+                elif words[0] == "ENVIAR":
+                    self.talk(float(words[1]), float(words[2]))
+                elif words[0] == "CONTAGEM":
+                    print(f"CONTAGEM {len(sink.delays)} {sink.sent} {int(bool(self.schedule))}", flush=True)
+                elif words[0] == "RELATORIO":
+                    cpu1 = _cpu_seconds()
+                    result = {"delays_us": [d // 1000 for d in sink.delays], "frames": sink.frames,
+                              "lost": sink.lost, "sent": sink.sent, "user_s": cpu1[0] - cpu0[0],
+                              "sys_s": cpu1[1] - cpu0[1], "connections": len(self.clients)}
+                    print("RESULTADO " + json.dumps(result), flush=True)
+                elif words[0] == "FIM":
+                    return
 
 
 # --- o servidor de broadcast (broadcast() ou um send por cliente) --------------------------------
@@ -739,7 +813,7 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(_bench_server(args.modo))
         else:
             join = None if args.join is None else args.join.replace("{p}", str(args.primeiro))
-            asyncio.run(_client_process(args.url, args.conexoes, args.compressao, join))
+            Swarm(args.url, args.conexoes, args.compressao, join).run()
     except KeyboardInterrupt:
         pass
     return 0
