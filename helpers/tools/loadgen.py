@@ -286,10 +286,15 @@ class Swarm:
         self.commands = b""
         self.failures: list[str] = []
 
-    def connect_all(self, timeout: float = 60.0) -> str | None:
-        """Conecta e faz o handshake (e o ``join``) de todos; ``None`` se deu certo, senão o motivo."""
+    def connect_all(self, timeout: float = 60.0, concurrency: int = 20) -> str | None:
+        """Conecta e faz o handshake (e o ``join``) de todos, no máximo ``concurrency`` ao mesmo
+        tempo (quem espera a vez não estoura o prazo do ``join`` do chat); ``None`` se deu certo,
+        senão o motivo."""
         deadline = time.monotonic() + timeout
         for i in range(self.count):
+            while (sum(c.state != "open" for c in self.clients.values()) >= concurrency
+                   and not self.failures and time.monotonic() < deadline):
+                self.step(0.05)
             sock = socket.create_connection((self.host, self.port), timeout=timeout)
             sock.setblocking(False)
             fd = sock.fileno()
@@ -385,7 +390,9 @@ async def _bench_server(mode: str) -> None:
 
     from websockets.asyncio.server import broadcast, serve
     from websockets.exceptions import ConnectionClosed
+    from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
 
+    from ..chat.server import DEFLATE_SETTINGS, deliver
     from ..scale.broker import orphan_watch
 
     clients: set = set()
@@ -401,6 +408,8 @@ async def _bench_server(mode: str) -> None:
                 start = time.perf_counter()
                 if mode == "broadcast":
                     broadcast(clients, frame)
+                elif mode == "push":  # o do chat: o frame montado (e comprimido) uma vez
+                    deliver(clients, frame.encode())
                 else:  # o jeito ingênuo: um await send por cliente, em sequência
                     for other in list(clients):
                         try:
@@ -414,14 +423,16 @@ async def _bench_server(mode: str) -> None:
     quiet = logging.getLogger("bench")
     quiet.addHandler(logging.NullHandler())
     quiet.propagate = False
-    async with serve(handler, "127.0.0.1", 0, logger=quiet, max_queue=None) as server:
+    extensions = {"push": {"extensions": [ServerPerMessageDeflateFactory(**DEFLATE_SETTINGS)]}}.get(mode, {})
+    async with serve(handler, "127.0.0.1", 0, logger=quiet, max_queue=None, **extensions) as server:
         print(f"PORTA {server.sockets[0].getsockname()[1]}", flush=True)
         await orphan_watch()
 
 
 class BenchServer(SubprocessServer):
     """O servidor de broadcast do benchmark num subprocesso: ``mode`` é ``"broadcast"``
-    (``websockets.broadcast``) ou ``"send"`` (um ``await ws.send`` por cliente)."""
+    (``websockets.broadcast``, compressão padrão do websockets), ``"push"`` (o ``deliver`` do chat,
+    com a compressão do chat) ou ``"send"`` (um ``await ws.send`` por cliente)."""
 
     def __init__(self, mode: str = "broadcast"):
         super().__init__("helpers.tools.loadgen", "servidor", "--modo", mode)
@@ -655,7 +666,8 @@ async def measure_broadcast(mode: str = "broadcast", clients: int = 1000, *, mes
                             timeout: float = 30.0) -> Delivery:
     """Um broadcast para ``clients`` clientes leves (em processos de ``per_process``), medido.
 
-    ``mode``: ``"broadcast"`` (``BenchServer``, ``websockets.broadcast``), ``"send"``
+    ``mode``: ``"broadcast"`` (``BenchServer``, ``websockets.broadcast``), ``"push"``
+    (``BenchServer``, o ``deliver`` do chat e o permessage-deflate dele), ``"send"``
     (``BenchServer``, um ``await send`` por cliente) ou ``"redis"`` (dois ``BrokerServer`` do
     capítulo 07 ligados por um Redis, clientes meio a meio, quem envia está no primeiro).
     ``compression``: os clientes oferecem permessage-deflate (o servidor aceita). Quem envia é um
@@ -703,6 +715,7 @@ async def measure_broadcast(mode: str = "broadcast", clients: int = 1000, *, mes
         await fleet.close()
         await reg.stop_all()
     label = {"broadcast": "websockets.broadcast()", "send": "um send() por cliente",
+             "push": "push do chat, frame montado uma vez",
              "redis": "2 servidores + Redis"}[mode]
     label += ", com compressão" if compression else ", sem compressão"
     return dataclasses.replace(summarize(label, clients, messages, expected, result,
@@ -800,7 +813,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Carga do benchmark (uso interno de helpers.tools.bench).")
     sub = parser.add_subparsers(dest="papel", required=True)
     server = sub.add_parser("servidor")
-    server.add_argument("--modo", choices=["broadcast", "send"], default="broadcast")
+    server.add_argument("--modo", choices=["broadcast", "push", "send"], default="broadcast")
     clients = sub.add_parser("clientes")
     clients.add_argument("--url", required=True)
     clients.add_argument("--conexoes", type=int, required=True)
