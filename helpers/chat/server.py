@@ -143,17 +143,21 @@ def deliver(connections: Iterable[ServerConnection], data: bytes) -> list[Server
         if (protocol.state is not OPEN or conn.send_in_progress is not None
                 or protocol.expect_continuation_frame or conn.transport.is_closing()):
             continue
-        key = frame_key(conn)
+        key = frame_key(conn) if protocol.extensions else ()
         if key is None:                                  # cada uma com o seu compressor
             protocol.send_text(data)
+            conn.send_data()
         else:
             frame = frames.get(key)
             if frame is None:
                 frame = frames[key] = message.serialize(mask=False, extensions=protocol.extensions)
             if protocol.debug:
                 protocol.logger.debug("> %s", message)
-            protocol.writes.append(frame)                # a fila de saída do protocolo, na ordem
-        conn.send_data()
+            if protocol.writes:                          # algo ainda na fila do protocolo: vai atrás
+                protocol.writes.append(frame)
+                conn.send_data()
+            else:
+                conn.transport.write(frame)
         written.append(conn)
     return written
 
