@@ -123,3 +123,20 @@ async def test_closing_connections_are_skipped():
             await asyncio.wait_for(room.connections[1].wait_closed(), TIMEOUT)
             assert deliver(room.connections, messages[0]) == [room.connections[0]]
             assert await asyncio.wait_for(a.recv(decode=False), TIMEOUT) == b"antes"
+
+
+async def test_a_frame_already_queued_in_the_protocol_goes_out_first():
+    room = Room(None)
+    room.expected = 1
+    async with serve(room.handler, "127.0.0.1", 0, extensions=[ServerPerMessageDeflateFactory(**DEFLATE_SETTINGS)]) as server:
+        port = server.sockets[0].getsockname()[1]
+        async with connect(f"ws://127.0.0.1:{port}/") as client:
+            await asyncio.wait_for(room.arrived.wait(), TIMEOUT)
+            ws = room.connections[0]
+            captured = []
+            write, ws.transport.write = ws.transport.write, lambda b: (captured.append(b), write(b))
+            ws.protocol.send_ping(b"antes")           # na fila do protocolo, ainda não escrito
+            deliver([ws], b"depois")
+            del ws.transport.write
+            assert await asyncio.wait_for(client.recv(), TIMEOUT) == "depois"
+    assert [frame[0] for frame in captured] == [0x89, 0xC1]  # PING, depois TEXT comprimido (RSV1)

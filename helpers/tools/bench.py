@@ -376,6 +376,11 @@ async def rows_broadcast(args) -> list[Row]:
     return rows
 
 
+def _cores(d: loadgen.Delivery, window: float) -> float:
+    """Núcleos que servidor e clientes ocuparam, em média, durante a janela medida."""
+    return (d.server_user + d.server_sys + d.clients_user + d.clients_sys) * d.messages / window
+
+
 async def rows_classroom(args) -> list[Row]:
     if not args.sala:
         return []
@@ -394,7 +399,9 @@ async def rows_classroom(args) -> list[Row]:
             f"{step.students} alunos, {d.messages} mensagens em {step.window:g} s "
             f"({d.messages / step.window:.1f}/s, cada uma para {step.students}): "
             f"{d.delivered}/{d.expected} entregas; o servidor (um processo, um núcleo) ficou "
-            f"{(d.server_user + d.server_sys) * d.messages / step.window * 100:.0f} % do tempo na CPU. "
+            f"{(d.server_user + d.server_sys) * d.messages / step.window * 100:.0f} % do tempo na CPU, "
+            f"≈ {(d.server_user + d.server_sys) / step.students * 1e6:.1f} µs por entrega; servidor e "
+            f"clientes juntos pediram {_cores(d, step.window):.2f} núcleo(s) de {psutil.cpu_count()}. "
             + _cpu_story(d)))
     held = [s.students for s in steps if s.delivery.p99 <= 0.1]
     best = max(held, default=0)
