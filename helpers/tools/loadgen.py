@@ -715,7 +715,7 @@ async def measure_broadcast(mode: str = "broadcast", clients: int = 1000, *, mes
         await fleet.close()
         await reg.stop_all()
     label = {"broadcast": "websockets.broadcast()", "send": "um send() por cliente",
-             "push": "push do chat, frame montado uma vez",
+             "push": "push() do chat, frame montado uma vez",
              "redis": "2 servidores + Redis"}[mode]
     label += ", com compressão" if compression else ", sem compressão"
     return dataclasses.replace(summarize(label, clients, messages, expected, result,
