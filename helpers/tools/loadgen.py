@@ -390,9 +390,8 @@ async def _bench_server(mode: str) -> None:
 
     from websockets.asyncio.server import broadcast, serve
     from websockets.exceptions import ConnectionClosed
-    from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
-
-    from ..chat.server import DEFLATE_SETTINGS, deliver
+    from ..chat.server import deliver
+    from ..core.deflate import server_extensions
     from ..scale.broker import orphan_watch
 
     clients: set = set()
@@ -423,7 +422,7 @@ async def _bench_server(mode: str) -> None:
     quiet = logging.getLogger("bench")
     quiet.addHandler(logging.NullHandler())
     quiet.propagate = False
-    extensions = {"push": {"extensions": [ServerPerMessageDeflateFactory(**DEFLATE_SETTINGS)]}}.get(mode, {})
+    extensions = {"push": {"extensions": server_extensions()}}.get(mode, {})
     async with serve(handler, "127.0.0.1", 0, logger=quiet, max_queue=None, **extensions) as server:
         print(f"PORTA {server.sockets[0].getsockname()[1]}", flush=True)
         await orphan_watch()
