@@ -18,7 +18,9 @@ async def idle(ws):
         pass
 
 
-async def ghosts_left(reg, **keepalive):
+async def ghosts_left(reg, seconds, **keepalive):
+    """Quantas conexões fantasmas o servidor ainda guarda depois de ``seconds`` s (ou antes, se
+    já não guardar nenhuma)."""
     server = await reg.start("ws", WebSocketServer(idle, close_timeout=0.3, logger=QUIET, **keepalive))
     hole = await reg.start("hole", Blackhole(server.port))
     clients = [await connect(f"ws://127.0.0.1:{hole.port}/", ping_interval=None) for _ in range(5)]
@@ -26,16 +28,20 @@ async def ghosts_left(reg, **keepalive):
     hole.cut()
     for c in clients:
         c.transport.abort()  # o cliente some; pelo buraco negro, o servidor não fica sabendo
-    samples = await count_over_time(lambda: len(server.server.connections), 1.5, 0.1)
+    connections = lambda: len(server.server.connections)  # noqa: E731
+    samples = await count_over_time(connections, seconds, 0.1, until=lambda: connections() == 0)
     return samples[-1][1]
 
 
 async def test_without_heartbeats_the_server_keeps_ghosts(reg):
-    assert await ghosts_left(reg, ping_interval=None) == 5
+    # ping a cada 0,3 s derruba os fantasmas em ~1 s (teste abaixo); sem ping, 1,5 s depois eles
+    # seguem lá (numa máquina lenta, o servidor só teria tido menos chances de derrubá-los)
+    assert await ghosts_left(reg, 1.5, ping_interval=None) == 5
 
 
 async def test_with_ping_pong_the_server_drops_ghosts(reg):
-    assert await ghosts_left(reg, ping_interval=0.3, ping_timeout=0.3) == 0
+    # ~1 s numa máquina ociosa (ping 0,3 + pong 0,3 + close 0,3); 60 s é só a guarda contra travar
+    assert await ghosts_left(reg, 60, ping_interval=0.3, ping_timeout=0.3) == 0
 
 
 async def test_the_blackhole_relays_faithfully_until_cut(reg):
