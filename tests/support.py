@@ -28,7 +28,7 @@ from helpers.core.lifecycle import Process
 __all__ = ["CHAT_MARKER", "TIMEOUT", "join", "recv", "recv_type", "start_standalone", "stop_standalone",
            "wait_until"]
 
-TIMEOUT = 10  # segundos: só a guarda contra travar de ``recv`` e ``join``
+TIMEOUT = 30  # segundos: só a guarda contra travar de ``recv`` e ``join``
 
 CHAT_MARKER = "Chat do curso escutando em 127.0.0.1:"  # a linha em que ``python -m helpers.chat`` diz a porta
 

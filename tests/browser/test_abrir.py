@@ -106,9 +106,11 @@ class Course:
                 self.popen.wait(5)
 
 
-@pytest.fixture
-def course(tmp_path, chromium):
-    running = Course(tmp_path)
+@pytest.fixture(scope="module")
+def course(tmp_path_factory, chromium):
+    """Um ``curso.py abrir`` para o módulo: os dois testes leem o mesmo terminal e o mesmo
+    JupyterLab (subir outro custaria ~10 s e não provaria nada a mais)."""
+    running = Course(tmp_path_factory.mktemp("abrir"))
     try:
         yield running
     finally:

@@ -48,7 +48,7 @@ def proxied_lab(tmp_path_factory, chromium):
     """JupyterLab em /curso/, com os links do curso passando pelo jupyter-server-proxy."""
     with jupyter_server(tmp_path_factory.mktemp("lab-proxy"), lab=True, base_url="/curso/",
                         env={"CURSO_PROXY_PREFIX": "/curso/"},
-                        extra_args=["--LabApp.expose_app_in_browser=True"], timeout=40) as server:
+                        extra_args=["--LabApp.expose_app_in_browser=True"], timeout=120) as server:
         nb = new_notebook(cells=[new_code_cell(SETUP), new_code_cell(SNIPPET)])
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)",
                                      "language": "python"}

@@ -253,8 +253,8 @@ def hub(tmp_path_factory, chromium) -> Hub:
         while True:
             if proc.poll() is not None:
                 hub.fail(f"o JupyterHub terminou ao subir (código {proc.returncode})")
-            if time.monotonic() - t0 > 40:
-                hub.fail("o JupyterHub não respondeu em 40 s")
+            if time.monotonic() - t0 > 120:  # só a guarda: ~5 s ocioso, 40+ s numa máquina lotada
+                hub.fail("o JupyterHub não respondeu em 120 s")
             with contextlib.suppress(OSError):
                 if hub.api("GET", "")[0] == 200:
                     break
@@ -378,12 +378,13 @@ def test_the_chat_runs_through_a_real_hub_and_other_users_are_refused(hub, brows
 
 
 def test_a_failed_spawn_fails_the_test_at_once_with_the_hub_log(hub):
-    """O servidor da Carla não sobe (opção inválida): o teste falha em segundos, não em 60 s."""
+    """O servidor da Carla não sobe (opção inválida): o teste falha assim que o processo dele
+    termina, com o log do hub, e não quando o hub desiste (≈ 60 s no JupyterHub 6.1)."""
     t0 = time.monotonic()
     with pytest.raises(pytest.fail.Exception) as failure:
-        hub.wait_ready("carla", timeout=40)
-    took = time.monotonic() - t0
-    print(f"[hub] spawn quebrado detectado em {took:.1f} s")
+        hub.wait_ready("carla", timeout=120)  # só a guarda; o hub desistiria antes dela
+    print(f"[hub] spawn quebrado detectado em {time.monotonic() - t0:.1f} s")
+    # a mensagem prova o caminho rápido: "falhou" vem do processo que morreu ou do log, nunca do
+    # hub desistindo ("não está mais subindo") nem da guarda ("não ficou pronto") — sem medir tempo
     assert "o spawn de carla falhou" in str(failure.value)
     assert "opcao-que-nao-existe" in str(failure.value)  # o log do hub vem junto
-    assert took < 30
