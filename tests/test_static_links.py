@@ -38,6 +38,15 @@ def html_export(tmp_path_factory) -> pathlib.Path:
     return out
 
 
+@pytest.fixture(scope="module")
+def slides_export(tmp_path_factory) -> pathlib.Path:
+    """Os slides offline de todos os capítulos, exportados uma vez para o módulo (é a parte mais
+    cara destes testes): ``build/slides`` numa pasta temporária."""
+    built = tmp_path_factory.mktemp("slides") / "build" / "slides"
+    export_all(CHAPTERS, built)
+    return built
+
+
 def test_exported_html_has_no_dead_relative_links(html_export):
     assert (html_export / "docs" / "glossario.html").is_file()
     assert dead_links(html_export) == []
@@ -53,21 +62,23 @@ def test_a_document_links_back_to_the_chapter_page(html_export):
     assert 'href="../07-escala.html"' in page
 
 
-def test_copied_slides_keep_working_links(tmp_path):
-    built = tmp_path / "build" / "slides"
-    export_all(CHAPTERS, built)
+def test_copied_slides_keep_working_links(slides_export, tmp_path):
     copy = tmp_path / "pendrive" / "aula"
-    shutil.copytree(built, copy)
-    shutil.rmtree(tmp_path / "build")  # a cópia não pode depender do original nem do repositório
-    assert dead_links(copy) == []
-    assert (copy / "docs" / "guia-do-instrutor.html").is_file()
+    shutil.copytree(slides_export, copy)
+    # a cópia não pode depender do original nem do repositório: o original sai do lugar enquanto
+    # a cópia é conferida (e volta, para os outros testes do módulo)
+    away = slides_export.parent / "fora-do-lugar"
+    slides_export.rename(away)
+    try:
+        assert dead_links(copy) == []
+        assert (copy / "docs" / "guia-do-instrutor.html").is_file()
+    finally:
+        away.rename(slides_export)
 
 
 @pytest.mark.parametrize("folder", ["html", "slides"])
-def test_no_static_page_links_to_a_kernel_port(folder, html_export, tmp_path):
-    out = html_export if folder == "html" else tmp_path
-    if folder == "slides":
-        export_all(CHAPTERS, out)
+def test_no_static_page_links_to_a_kernel_port(folder, html_export, slides_export):
+    out = html_export if folder == "html" else slides_export
     for page in out.glob("*.html"):
         text = page.read_text(encoding="utf-8")
         assert not KERNEL_HREF.search(text), f"{page.name} ainda aponta para uma porta do kernel"
