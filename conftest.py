@@ -10,6 +10,11 @@ que precisa ficar junto num mesmo processo:
 
 (O ``--dist loadgroup`` do xdist 3.8 faria isso com marcas, mas não funciona com o pytest 9.2,
 que ignora o ``_nodeid`` que ele reescreve; por isso o escalonador é nosso.)
+
+E a ordem: a suíte termina quando o processo mais atrasado termina, então os grupos longos saem
+primeiro (``costliest``, com os custos de ``COST``) e os curtos preenchem o fim. O
+``LoadScope`` do xdist os mandaria pelo número de testes, que diz pouco: um módulo do navegador
+com 2 testes dura mais que um com 100 testes de unidade.
 """
 
 import re
@@ -27,11 +32,83 @@ def scope_of(nodeid: str) -> str:
     return path
 
 
+# Segundos que cada grupo levou no ``testar`` (3 processos, 2 núcleos divididos com outros
+# trabalhos: ``--durations``, somando setup, chamada e teardown). Só a ordem importa, não os
+# números; um grupo fora da tabela vale pelo que ``estimated_cost`` supõe.
+COST = {
+    "tests/test_bench_smoke.py": 210,
+    "tests/test_chat_reliability.py": 180,
+    "tests/browser/test_slides.py": 160,
+    "tests/test_static_links.py": 140,
+    "tests/browser/test_abrir.py": 120,
+    "tests/browser/test_ch05.py": 115,
+    "tests/browser/test_hub.py": 100,
+    "tests/browser/test_ch07.py": 90,
+    "tests/browser/test_ch03.py": 85,
+    "tests/browser/test_ch06.py": 85,
+    "tests/browser/test_ch04.py": 80,
+    "tests/browser/test_painel_navegador.py": 80,
+    "tests/test_curso.py": 75,
+    "tests/test_wsframes.py": 75,
+    "tests/test_plataformas.py": 75,
+    "tests/test_exports.py": 75,
+    "tests/test_dns.py": 75,
+    "tests/browser/test_jupyterlab.py": 70,
+    "tests/browser/test_slides_offline.py": 60,
+    "tests/test_compression.py": 60,
+    "tests/browser/test_console_proxy.py": 50,
+    "tests/test_plot.py": 50,
+    "caderno-07-escala": 45,
+    "caderno-06-uso-consciente": 45,
+    "tests/test_soak.py": 40,
+    "tests/test_export.py": 40,
+    "caderno-05-chat": 30,
+    "tests/test_slides_export.py": 30,
+    "tests/test_links.py": 30,
+    "tests/test_hardening.py": 30,
+    "tests/test_portugues.py": 30,
+}
+
+
+def estimated_cost(scope: str, tests: int) -> float:
+    """O custo de um grupo que não está em ``COST``: um módulo do navegador sobe o Chromium e
+    costuma rodar um notebook; um caderno sobe um kernel por execução; o resto, pelo número de
+    testes."""
+    if scope in COST:
+        return COST[scope]
+    if scope.startswith("tests/browser/"):
+        return 60
+    if scope.startswith("caderno-"):
+        return 10 + 0.3 * tests
+    return 0.1 * tests
+
+
+def costliest(workqueue: dict[str, dict]) -> str:
+    """O grupo mais caro ainda na fila (empates: o primeiro na ordem da coleta)."""
+    return max(workqueue, key=lambda s: estimated_cost(s, len(workqueue[s])))
+
+
 def pytest_xdist_make_scheduler(config, log):
     from xdist.scheduler import LoadScopeScheduling
 
     class ByNotebook(LoadScopeScheduling):
+        """Grupos por ``scope_of``; cada processo livre recebe o mais caro que falta. Um processo
+        só recebe o próximo grupo quando lhe resta um teste (o xdist manda quando restam dois:
+        com dois testes longos no fim, o grupo seguinte esperaria atrás deles em vez de ir para
+        quem se livrar primeiro). Com um, nada fica parado: o processo segura o último teste até
+        saber qual vem depois."""
+
         def _split_scope(self, nodeid: str) -> str:
             return scope_of(nodeid)
+
+        def _assign_work_unit(self, node) -> None:
+            self.workqueue.move_to_end(costliest(self.workqueue), last=False)
+            super()._assign_work_unit(node)
+
+        def _reschedule(self, node) -> None:
+            if node.shutting_down or not self.workqueue:
+                super()._reschedule(node)
+            elif self._pending_of(self.assigned_work[node]) <= 1:
+                self._assign_work_unit(node)
 
     return ByNotebook(config, log)
