@@ -120,7 +120,7 @@ NAIVE = Policy()
 def hardened(**changes: Any) -> Policy:
     """A política do laboratório, com tudo ligado (e valores pequenos, para caber numa aula)."""
     base = Policy(origins=frozenset({ALLOWED_ORIGIN}), tokens=frozenset({TOKEN}),
-                  max_size=64 * 1024, open_timeout=0.5, rate=20, burst=10, max_per_address=5,
+                  max_size=64 * 1024, open_timeout=0.25, rate=20, burst=10, max_per_address=5,
                   schema=_LAB_SCHEMA)
     return replace(base, **changes)
 
@@ -426,7 +426,7 @@ async def attack_many_connections(port: int, path: str = "/", count: int = 20) -
         await asyncio.gather(*(ws.close() for ws in opened), return_exceptions=True)
 
 
-async def attack_slow_handshake(port: int, path: str = "/", wait: float = 1.0) -> Outcome:
+async def attack_slow_handshake(port: int, path: str = "/", wait: float = 0.5) -> Outcome:
     """Slowloris: começa o handshake e não termina nunca, segurando a conexão."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:

@@ -716,9 +716,9 @@ def build_parser() -> ArgumentParser:
                         help="segundos entre duas mensagens do broadcast (padrão: %(default)s)")
     parser.add_argument("--por-processo", type=int, default=250, metavar="N",
                         help="conexões por processo de clientes leves (padrão: %(default)s)")
-    parser.add_argument("--sala", type=_sizes, default=[100, 300, 1000, 2000], metavar="N,N,...",
+    parser.add_argument("--sala", type=_sizes, default=[100, 300, 500, 700, 1000, 2000], metavar="N,N,...",
                         help="tamanhos de turma, em ordem crescente, para a capacidade da sala de aula; "
-                             "para no primeiro com p99 acima de 100 ms (padrão: 100,300,1000,2000)")
+                             "para no primeiro com p99 acima de 100 ms (padrão: 100,300,500,700,1000,2000)")
     parser.add_argument("--sem-sala", dest="sala", action="store_const", const=[],
                         help="não mede a sala de aula")
     parser.add_argument("--sala-periodo", type=float, default=30.0, metavar="S",
