@@ -1,6 +1,7 @@
 """O registro: iniciar, substituir e parar sem deixar nada aberto."""
 
 import asyncio
+import os
 import socket
 import sys
 
@@ -149,3 +150,18 @@ async def test_a_subprocess_reports_its_port_or_a_clear_error(reg):
     dead = await reg.start("morto", Process(sys.executable, "-c", "print('deu ruim')"))
     with pytest.raises(RuntimeError, match="(?s)não informou a porta.*deu ruim"):
         await dead.wait_for_port(timeout=10)
+
+
+async def test_reading_a_subprocess_output_never_moves_where_it_writes(reg):
+    # O filho escreve cada linha em duas partes (texto, depois "\n") enquanto o pai lê o log o
+    # tempo todo. Lendo pelo descritor do filho (seek(0)), um "\n" caía no começo do arquivo:
+    # "PORTA 41165" virou "\nORTA 41165" numa medida de verdade. Lendo pelo caminho, nunca.
+    script = ("import sys\nfor i in range(300):\n    sys.stdout.write(f'linha {i:03d}'); sys.stdout.flush()\n"
+              "    sys.stdout.write('\\n'); sys.stdout.flush()\nprint('FIM', flush=True)")
+    proc = await reg.start("escritor", Process(sys.executable, "-u", "-c", script))
+    while "FIM" not in proc.output():
+        await asyncio.sleep(0)
+    assert proc.output().splitlines() == [f"linha {i:03d}" for i in range(300)] + ["FIM"]
+    log = proc._log
+    await reg.stop_all()
+    assert not os.path.exists(log)  # o arquivo de log vai embora com o processo

@@ -329,28 +329,41 @@ class Process:
 
     Usa ``subprocess.Popen`` e não ``asyncio.create_subprocess_exec`` porque o laço de eventos do
     ipykernel no Windows não suporta subprocessos asyncio.
+
+    O log é um arquivo temporário com nome: o processo escreve no descritor dele, e ``output``
+    lê abrindo o arquivo de novo. Ler pelo mesmo descritor (um ``seek(0)`` no arquivo do filho)
+    mudaria a posição em que o filho escreve: um ``print`` que chegasse logo depois sobrescreveria
+    o começo do log (aconteceu: ``PORTA 41165`` virou ``\nORTA 41165``).
     """
 
     def __init__(self, *args: str, env: dict[str, str] | None = None, cwd: str | None = None):
         self.args, self.env, self.cwd = list(args), env, cwd
         self.popen: subprocess.Popen | None = None
-        self._log = None
+        self._log: str | None = None  # caminho do arquivo de log
 
     async def start(self) -> None:
-        self._log = tempfile.TemporaryFile()
+        fd, self._log = tempfile.mkstemp(prefix="curso-processo-", suffix=".log")
         env = None if self.env is None else {**os.environ, **self.env}
-        self.popen = subprocess.Popen(
-            self.args, stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-            env=env, cwd=self.cwd,
-        )
+        try:
+            with os.fdopen(fd, "wb") as log:  # o filho herda a própria cópia; a nossa fecha aqui
+                self.popen = subprocess.Popen(
+                    self.args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                    env=env, cwd=self.cwd,
+                )
+        except OSError:
+            os.unlink(self._log)
+            self._log = None
+            raise
 
     def output(self) -> str:
         """O que o processo escreveu até agora (stdout e stderr juntos)."""
         if self._log is None:
             return ""
-        self._log.flush()
-        self._log.seek(0)
-        return self._log.read().decode("utf-8", "replace")
+        try:
+            with open(self._log, "rb") as log:
+                return log.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
 
     async def wait_for_port(self, timeout: float = 10.0, marker: str = "PORTA ") -> int:
         """Espera o processo imprimir ``PORTA 12345`` (a porta que o sistema lhe deu) e a devolve.
@@ -384,7 +397,10 @@ class Process:
                 await asyncio.to_thread(self.popen.wait)
         self.popen = None
         if self._log is not None:
-            self._log.close()
+            try:
+                os.unlink(self._log)
+            except OSError:  # no Windows, um neto ainda vivo pode segurar o arquivo: fica no temp
+                pass
             self._log = None
 
     @property

@@ -659,7 +659,7 @@ def run(plan: Plan = Plan()) -> SoakResult:
                 theirs.close()
                 workers.append(process)
                 pipes.append(mine)
-            port = _wait_port(server, output, deadline)
+            port = _wait_port(server, data / "servidor.log", deadline)
             url = f"ws://127.0.0.1:{port}/ws"
             result.rss_idle = _rss(server.pid)
             _broadcast(pipes, ("start", url))
@@ -721,16 +721,16 @@ def run(plan: Plan = Plan()) -> SoakResult:
     return result
 
 
-def _wait_port(server: subprocess.Popen, log, deadline: float) -> int:
-    """A porta que o servidor anunciou (a guarda: o prazo do roteiro)."""
+def _wait_port(server: subprocess.Popen, log: pathlib.Path, deadline: float) -> int:
+    """A porta que o servidor anunciou (a guarda: o prazo do roteiro). Lê o log pelo caminho, não
+    pelo descritor do servidor: um ``seek`` nele mudaria onde o servidor escreve (ver
+    ``helpers.core.lifecycle.Process``)."""
     while time.monotonic() < deadline and server.poll() is None:
-        log.seek(0)
-        for line in log.read().decode("utf-8", "replace").splitlines():
+        for line in log.read_bytes().decode("utf-8", "replace").splitlines():
             if line.startswith(MARKER):
                 return int(line[len(MARKER):].split()[0])
         time.sleep(0.02)  # lendo o arquivo de saída do servidor até a linha aparecer
-    log.seek(0)
-    raise RuntimeError(f"o servidor do chat não anunciou a porta:\n{log.read().decode('utf-8', 'replace')}")
+    raise RuntimeError(f"o servidor do chat não anunciou a porta:\n{log.read_bytes().decode('utf-8', 'replace')}")
 
 
 def _broadcast(pipes: list[Connection], message: tuple) -> None:
