@@ -99,3 +99,20 @@ def test_every_option_is_documented_in_portuguese():
 def test_run_queue_wait_reads_the_scheduler_for_a_live_process_and_none_for_a_gone_one():
     assert loadgen.run_queue_wait([os.getpid()]) >= 0
     assert loadgen.run_queue_wait([2**22 + 12345]) is None
+
+
+def test_measure_notebooks_keeps_the_best_of_its_runs_and_reports_a_broken_notebook(tmp_path):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from helpers.tools import bench
+
+    paths = []
+    for name, code in [("ok.ipynb", "x = sum(range(1000))"), ("quebrado.ipynb", "1 / 0")]:
+        nb = new_notebook(cells=[new_code_cell(code)])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, tmp_path / name)
+        paths.append(tmp_path / name)
+    seconds = bench.measure_notebooks(paths, runs=2)
+    assert len(bench.all_runs["ok.ipynb"]) == 2 and seconds["ok.ipynb"] == min(bench.all_runs["ok.ipynb"])
+    assert seconds["quebrado.ipynb"] is None and "ZeroDivisionError" in bench.failures["quebrado.ipynb"]
