@@ -502,7 +502,7 @@ async def rows_soak(args) -> list[Row]:
             f"{r.rss_after / mib:.0f} MiB", "pico ≤ ocioso + 64 MiB", r.rss_peak <= r.rss_idle + 64 * mib,
             "Cada conexão que não lê segura até 1 MiB na fila de saída antes de ser fechada."),
         Row(f"soak: mensagens guardadas das {len(floods)} enchentes (limite 5/s, rajada 20)",
-            f"{stored} em {seconds:.0f} s", f"≤ {len(floods)} × (20 + 5 × {seconds:.0f} s)",
+            f"{stored} em {seconds:.0f} s", f"≤ {len(floods)} × (20 + 5 × ({seconds:.0f} + 1) s)",
             stored <= len(floods) * (20 + 5 * (seconds + 1)), "O balde de fichas deixou passar demais."),
         Row("soak: duração / CPU do servidor / CPU dos clientes",
             f"{r.seconds:.0f} s / {r.cpu.get('servidor', 0):.1f} s / {r.cpu.get('clientes', 0):.1f} s",
