@@ -26,13 +26,8 @@ def quiet():
 
 
 @pytest.fixture
-async def chat(tmp_path):
-    server = ChatServer(tmp_path / "chat.sqlite3", logger=quiet())
-    await server.start()
-    try:
-        yield server
-    finally:
-        await server.close()
+async def chat(tmp_path, reg):
+    return await reg.start("chat", ChatServer(tmp_path / "chat.sqlite3", logger=quiet()))
 
 
 # --- item 4: valores fora da faixa recebem o erro de sempre, nunca um 1011 ----------------------
@@ -87,34 +82,31 @@ async def fill(chat, n=600):
         chat.store.add("Carga", f"{i:04d} " + "x" * 400)
 
 
-async def test_a_client_that_never_reads_is_closed_with_1013_and_resumes_with_since(tmp_path):
+async def test_a_client_that_never_reads_is_closed_with_1013_and_resumes_with_since(tmp_path, reg):
     chat = ChatServer(tmp_path / "c.sqlite3", logger=quiet(), close_timeout=60,
                       limits=Limits(outgoing=256 * 1024, rate=None))
-    await chat.start()
-    try:
-        await fill(chat)
-        lento, welcome = await slow_reader(chat.url, "Lento", client="c-lento")
-        for _ in range(100):  # 100 × ~220 KB pedidos, sem ler nada: muito além do limite
-            await lento.send(json.dumps({"action": "history", "since": 0, "limit": 500}))
-        await wait_until(lambda: chat.counters["lentos"] == 1, TIMEOUT, what="o servidor fechar o lento")
-        assert "Lento" not in chat.nicks()
-        ana, _, _ = await join(chat.url, "Ana")  # os outros seguem normalmente
-        await ana.send(json.dumps({"action": "send", "text": "enquanto o Lento estava fora"}))
-        last = (await recv_type(ana, "message"))["id"]
-        lento.transport.resume_reading()
-        with pytest.raises(ConnectionClosed) as closed:
-            while True:
-                await recv(lento)
-        assert closed.value.rcvd.code == 1013 and "since" in closed.value.rcvd.reason
-        volta, _, _ = await join(chat.url, "Lento", since=welcome["last_id"])
-        assert chat.counters["lentos"] == 1
-        await volta.send(json.dumps({"action": "history", "since": last - 1, "limit": 1}))
-        assert [m["text"] for m in (await recv_type(volta, "history"))["messages"]] == [
-            "enquanto o Lento estava fora"]
-        await ana.close()
-        await volta.close()
-    finally:
-        await chat.close()
+    await reg.start("chat", chat)
+    await fill(chat)
+    lento, welcome = await slow_reader(chat.url, "Lento", client="c-lento")
+    for _ in range(100):  # 100 × ~220 KB pedidos, sem ler nada: muito além do limite
+        await lento.send(json.dumps({"action": "history", "since": 0, "limit": 500}))
+    await wait_until(lambda: chat.counters["lentos"] == 1, TIMEOUT, what="o servidor fechar o lento")
+    assert "Lento" not in chat.nicks()
+    ana, _, _ = await join(chat.url, "Ana")  # os outros seguem normalmente
+    await ana.send(json.dumps({"action": "send", "text": "enquanto o Lento estava fora"}))
+    last = (await recv_type(ana, "message"))["id"]
+    lento.transport.resume_reading()
+    with pytest.raises(ConnectionClosed) as closed:
+        while True:
+            await recv(lento)
+    assert closed.value.rcvd.code == 1013 and "since" in closed.value.rcvd.reason
+    volta, _, _ = await join(chat.url, "Lento", since=welcome["last_id"])
+    assert chat.counters["lentos"] == 1
+    await volta.send(json.dumps({"action": "history", "since": last - 1, "limit": 1}))
+    assert [m["text"] for m in (await recv_type(volta, "history"))["messages"]] == [
+        "enquanto o Lento estava fora"]
+    await ana.close()
+    await volta.close()
 
 
 async def test_the_notebook_client_closed_with_1013_comes_back_by_itself_with_since_and_loses_nothing(tmp_path):
@@ -148,74 +140,65 @@ async def test_the_notebook_client_closed_with_1013_comes_back_by_itself_with_si
         await chat.close()
 
 
-async def test_a_dead_peer_behind_a_full_buffer_is_dropped_anyway(tmp_path):
+async def test_a_dead_peer_behind_a_full_buffer_is_dropped_anyway(tmp_path, reg):
     chat = ChatServer(tmp_path / "c.sqlite3", logger=quiet(), close_timeout=0.2,
                       limits=Limits(outgoing=256 * 1024, rate=None))
-    await chat.start()
-    try:
-        await fill(chat)
-        lento, _ = await slow_reader(chat.url, "Lento")
-        for _ in range(100):
-            await lento.send(json.dumps({"action": "history", "since": 0, "limit": 500}))
-        await wait_until(lambda: not chat.server.server.connections, TIMEOUT,
-                         what="o servidor derrubar a conexão que nunca lê")
-        lento.transport.abort()
-    finally:
-        await chat.close()
+    await reg.start("chat", chat)
+    await fill(chat)
+    lento, _ = await slow_reader(chat.url, "Lento")
+    for _ in range(100):
+        await lento.send(json.dumps({"action": "history", "since": 0, "limit": 500}))
+    await wait_until(lambda: not chat.server.server.connections, TIMEOUT,
+                     what="o servidor derrubar a conexão que nunca lê")
+    lento.transport.abort()
 
 
 # --- item 2: limite de taxa (balde de fichas, relógio injetado) ---------------------------------
 
 
-async def test_a_flood_of_malformed_messages_spends_the_same_tokens(tmp_path):
+async def test_a_flood_of_malformed_messages_spends_the_same_tokens(tmp_path, reg):
     now = [0.0]
     chat = ChatServer(tmp_path / "c.sqlite3", logger=quiet(), clock=lambda: now[0],
                       limits=Limits(rate=1, burst=4, history_cost=2, penalty=0))
-    await chat.start()
-    try:
-        ana, _, _ = await join(chat.url, "Ana")     # join: 1 ficha; sobram 3
-        for _ in range(5):
-            await ana.send("{isto não é JSON")
-        errors = [(await recv_type(ana, "error"))["error"] for _ in range(5)]
-        assert [e.startswith("Devagar") for e in errors] == [False, False, False, True, True], errors
-        assert chat.counters["limitados"] == 2
-        await ana.close()
-    finally:
-        await chat.close()
+    await reg.start("chat", chat)
+    ana, _, _ = await join(chat.url, "Ana")     # join: 1 ficha; sobram 3
+    for _ in range(5):
+        await ana.send("{isto não é JSON")
+    errors = [(await recv_type(ana, "error"))["error"] for _ in range(5)]
+    assert [e.startswith("Devagar") for e in errors] == [False, False, False, True, True], errors
+    assert chat.counters["limitados"] == 2
+    await ana.close()
 
 
-async def test_a_flooder_gets_an_error_only_for_itself_and_the_others_see_only_what_was_accepted(tmp_path):
+async def test_a_flooder_gets_an_error_only_for_itself_and_the_others_see_only_what_was_accepted(tmp_path, reg):
     now = [0.0]
     chat = ChatServer(tmp_path / "c.sqlite3", logger=quiet(), clock=lambda: now[0],
                       limits=Limits(rate=1, burst=4, history_cost=2, penalty=0))
-    await chat.start()
-    try:
-        ana, _, _ = await join(chat.url, "Ana")     # join: 1 ficha; sobram 3
-        bruno, _, _ = await join(chat.url, "Bruno")
-        for i in range(5):
-            await ana.send(json.dumps({"action": "send", "text": f"m{i}"}))
-        errors, seen = [], 0
-        while seen < 5:
-            event = await recv(ana)
-            seen += event["type"] in ("message", "error")
-            if event["type"] == "error":
-                errors.append(event["error"])
-        assert len(errors) == 2 and all(e.startswith("Devagar") for e in errors)
-        now[0] += 2.0  # duas fichas de volta
-        await ana.send(json.dumps({"action": "send", "text": "fim"}))
-        seen = []
-        while not seen or seen[-1] != "fim":
-            event = await recv(bruno)
-            assert event["type"] in ("message", "presence"), event
-            if event["type"] == "message":
-                seen.append(event["text"])
-        assert seen == ["m0", "m1", "m2", "fim"]
-        await ana.send(json.dumps({"action": "history", "since": 0}))  # history gasta 2 de 1
-        assert (await recv_type(ana, "error"))["action"] == "history"
-        await ana.close()
-        await bruno.close()
-    finally:
-        await chat.close()
+    await reg.start("chat", chat)
+    ana, _, _ = await join(chat.url, "Ana")     # join: 1 ficha; sobram 3
+    bruno, _, _ = await join(chat.url, "Bruno")
+    for i in range(5):
+        await ana.send(json.dumps({"action": "send", "text": f"m{i}"}))
+    errors, seen = [], 0
+    while seen < 5:
+        event = await recv(ana)
+        seen += event["type"] in ("message", "error")
+        if event["type"] == "error":
+            errors.append(event["error"])
+    assert len(errors) == 2 and all(e.startswith("Devagar") for e in errors)
+    now[0] += 2.0  # duas fichas de volta
+    await ana.send(json.dumps({"action": "send", "text": "fim"}))
+    seen = []
+    while not seen or seen[-1] != "fim":
+        event = await recv(bruno)
+        assert event["type"] in ("message", "presence"), event
+        if event["type"] == "message":
+            seen.append(event["text"])
+    assert seen == ["m0", "m1", "m2", "fim"]
+    await ana.send(json.dumps({"action": "history", "since": 0}))  # history gasta 2 de 1
+    assert (await recv_type(ana, "error"))["action"] == "history"
+    await ana.close()
+    await bruno.close()
 
 
 # --- item 3: DNS rebinding (Host do atacante + Origin igual a ele) -------------------------------
@@ -275,29 +258,26 @@ async def test_control_and_bidi_characters_in_a_nickname_are_refused(chat, nick)
     await ws.close()
 
 
-async def test_in_classroom_mode_only_the_instructor_token_may_be_professor(tmp_path):
+async def test_in_classroom_mode_only_the_instructor_token_may_be_professor(tmp_path, reg):
     chat = ChatServer(tmp_path / "c.sqlite3", logger=quiet(), token="turma", instructor_token="mestre")
-    await chat.start()
-    try:
-        aluno = await connect(chat.url, compression=None)
-        await aluno.send(json.dumps({"action": "join", "nick": "Professor", "token": "turma"}))
-        assert "reservado" in (await recv(aluno))["error"]
-        prof, welcome, _ = await join(chat.url, "professor", token="mestre")
-        assert welcome["nick"] == "professor"
-        await aluno.close()
-        await prof.close()
-    finally:
-        await chat.close()
+    await reg.start("chat", chat)
+    aluno = await connect(chat.url, compression=None)
+    await aluno.send(json.dumps({"action": "join", "nick": "Professor", "token": "turma"}))
+    assert "reservado" in (await recv(aluno))["error"]
+    prof, welcome, _ = await join(chat.url, "professor", token="mestre")
+    assert welcome["nick"] == "professor"
+    await aluno.close()
+    await prof.close()
 
 
 # --- item 6: token do modo sala de aula ---------------------------------------------------------
 
 
-async def test_wrong_tokens_are_throttled_per_address_even_before_the_right_one(tmp_path):
+async def test_wrong_tokens_are_throttled_per_address_even_before_the_right_one(tmp_path, reg):
     now = [0.0]
     chat = ChatServer(tmp_path / "c.sqlite3", logger=quiet(), token="turma", clock=lambda: now[0],
                       limits=Limits(token_rate=0.5, token_burst=2))
-    await chat.start()
+    await reg.start("chat", chat)
 
     async def attempt(token):
         ws = await connect(chat.url, compression=None)
@@ -306,26 +286,20 @@ async def test_wrong_tokens_are_throttled_per_address_even_before_the_right_one(
         await ws.close()
         return event
 
-    try:
-        for guess in ("a", "b"):
-            assert "Token inválido" in (await attempt(guess))["error"]
-        assert "Tentativas demais" in (await attempt("turma"))["error"]
-        now[0] += 2.0
-        assert (await attempt("turma"))["type"] == "welcome"
-    finally:
-        await chat.close()
+    for guess in ("a", "b"):
+        assert "Token inválido" in (await attempt(guess))["error"]
+    assert "Tentativas demais" in (await attempt("turma"))["error"]
+    now[0] += 2.0
+    assert (await attempt("turma"))["type"] == "welcome"
 
 
-async def test_in_classroom_mode_a_connection_that_never_joins_is_closed(tmp_path):
+async def test_in_classroom_mode_a_connection_that_never_joins_is_closed(tmp_path, reg):
     chat = ChatServer(tmp_path / "c.sqlite3", logger=quiet(), token="turma",
                       limits=Limits(join_timeout=0.05))
-    await chat.start()
-    try:
-        ws = await connect(chat.url, compression=None)
-        await asyncio.wait_for(ws.wait_closed(), TIMEOUT)
-        assert ws.close_code == 1008 and chat.counters["sem join"] == 1
-    finally:
-        await chat.close()
+    await reg.start("chat", chat)
+    ws = await connect(chat.url, compression=None)
+    await asyncio.wait_for(ws.wait_closed(), TIMEOUT)
+    assert ws.close_code == 1008 and chat.counters["sem join"] == 1
 
 
 # --- item 7: presença como diferença ------------------------------------------------------------
@@ -362,21 +336,18 @@ def test_classroom_mode_generates_a_separate_instructor_token():
         configure(["--host", "0.0.0.0", "--token", "igual", "--token-professor", "igual"])
 
 
-async def test_after_a_refusal_the_flooder_is_not_read_for_a_while_and_the_others_are_served(tmp_path):
+async def test_after_a_refusal_the_flooder_is_not_read_for_a_while_and_the_others_are_served(tmp_path, reg):
     chat = ChatServer(tmp_path / "c.sqlite3", logger=quiet(), clock=lambda: 0.0,
                       limits=Limits(rate=1, burst=4, penalty=600))
-    await chat.start()
-    try:
-        enchente, _, _ = await join(chat.url, "Enchente")
-        bruno, _, _ = await join(chat.url, "Bruno")
-        for i in range(1000):
-            await enchente.send(json.dumps({"action": "send", "text": f"e{i}"}))
-        await wait_until(lambda: chat.counters["limitados"] == 1, TIMEOUT, what="a primeira recusa")
-        await bruno.send(json.dumps({"action": "send", "text": "ainda sou atendido"}))
-        while (await recv_type(bruno, "message"))["text"] != "ainda sou atendido":
-            pass
-        assert chat.counters["limitados"] == 1 and len(chat.store) == 4  # 3 da enchente + 1
-        await enchente.close()
-        await bruno.close()
-    finally:
-        await chat.close()
+    await reg.start("chat", chat)
+    enchente, _, _ = await join(chat.url, "Enchente")
+    bruno, _, _ = await join(chat.url, "Bruno")
+    for i in range(1000):
+        await enchente.send(json.dumps({"action": "send", "text": f"e{i}"}))
+    await wait_until(lambda: chat.counters["limitados"] == 1, TIMEOUT, what="a primeira recusa")
+    await bruno.send(json.dumps({"action": "send", "text": "ainda sou atendido"}))
+    while (await recv_type(bruno, "message"))["text"] != "ainda sou atendido":
+        pass
+    assert chat.counters["limitados"] == 1 and len(chat.store) == 4  # 3 da enchente + 1
+    await enchente.close()
+    await bruno.close()
