@@ -118,7 +118,6 @@ def measure_notebooks(names: list[pathlib.Path] | None = None, runs: int = 2) ->
 
 failures: dict[str, str] = {}  # notebook → onde falhou (preenchido por measure_notebooks)
 all_runs: dict[str, list[float]] = {}  # notebook → segundos de cada execução (measure_notebooks)
-nbclient_seconds: dict[str, float] = {}  # notebook → segundos no nbclient (para comparar com o JupyterLab)
 
 
 # --- 2..6. rede --------------------------------------------------------------------------------
@@ -252,7 +251,6 @@ def rows_notebooks(args) -> list[Row]:
         return []
     print("Notebooks (Restart & Run All):", flush=True)
     notebooks = measure_notebooks(runs=args.vezes)
-    nbclient_seconds.update({n: s for n, s in notebooks.items() if s is not None})
     total = sum(v for v in notebooks.values() if v is not None)
     broken = [n for n, v in notebooks.items() if v is None]
     note = f" (sem {', '.join(broken)}: falhou)" if broken else ""
@@ -309,7 +307,7 @@ def _rows_lab() -> list[Row]:
             rows.append(Row(name, "falhou", "≤ 12 s", False, f"no JupyterLab: {t.error}"))
             continue
         print(f"  {t.notebook}: {t.seconds:.1f} s", flush=True)
-        kernel = nbclient_seconds.get(t.notebook)
+        kernel = min(all_runs.get(t.notebook) or [0]) or None  # o melhor do nbclient, se rodou
         why = (f"{t.seconds:.1f} s no JupyterLab" + (f" contra {kernel:.1f} s do mesmo notebook sem navegador "
                "(nbclient): a diferença é o navegador recebendo e desenhando as saídas e os widgets, "
                "na mesma CPU que o kernel." if kernel else "."))

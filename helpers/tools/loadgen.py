@@ -466,10 +466,12 @@ class Fleet:
         self.log = tempfile.TemporaryFile()  # o stderr de todos os processos de clientes
 
     def errors(self) -> str:
-        """O fim do que os processos de clientes escreveram no stderr."""
-        self.log.flush()
-        self.log.seek(0)
-        return self.log.read().decode("utf-8", "replace")[-2000:]
+        """O fim do que os processos de clientes escreveram no stderr. Lido com ``pread``: um
+        ``seek`` no arquivo que os filhos dividem mudaria onde eles escrevem (ver
+        ``helpers.core.lifecycle.Process``)."""
+        fd = self.log.fileno()
+        size = os.fstat(fd).st_size
+        return os.pread(fd, 2000, max(0, size - 2000)).decode("utf-8", "replace")
 
     async def add(self, url: str, count: int) -> None:
         new = []
