@@ -116,3 +116,56 @@ def test_measure_notebooks_keeps_the_best_of_its_runs_and_reports_a_broken_noteb
     seconds = bench.measure_notebooks(paths, runs=2)
     assert len(bench.all_runs["ok.ipynb"]) == 2 and seconds["ok.ipynb"] == min(bench.all_runs["ok.ipynb"])
     assert seconds["quebrado.ipynb"] is None and "ZeroDivisionError" in bench.failures["quebrado.ipynb"]
+
+
+def _connected(sink, extensions):
+    """Um ``LightClient`` depois do handshake, do outro lado de um socketpair (o "servidor")."""
+    import re
+    import socket
+
+    from helpers.protocols.handshake import accept_key
+
+    mine, server = socket.socketpair()
+    mine.setblocking(False)
+    client = loadgen.LightClient(mine, "127.0.0.1", 1, "/", sink, compression=True)
+    key = re.search(rb"Sec-WebSocket-Key: (\S+)", server.recv(4096)).group(1).decode()
+    server.sendall(f"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                   f"Sec-WebSocket-Accept: {accept_key(key)}\r\n"
+                   f"Sec-WebSocket-Extensions: {extensions}\r\n\r\n".encode())
+    client.readable(0)
+    assert client.state == "open"
+    return client, server
+
+
+def _deflated_alone(text):
+    """Um frame TEXT comprimido do zero, como o servidor sem context takeover o manda a todos."""
+    packer = zlib.compressobj(wbits=-15)
+    data = packer.compress(text.encode()) + packer.flush(zlib.Z_SYNC_FLUSH)
+    return encode_frame(Frame(1, data[:-4], True, 0b100, None), check=False)
+
+
+def test_clients_of_a_process_read_each_shared_frame_once_and_still_time_every_arrival():
+    sink = loadgen._Sink()
+    pairs = [_connected(sink, "permessage-deflate; server_no_context_takeover") for _ in range(3)]
+    frames = [_deflated_alone('{"text": "T=100"}'), _deflated_alone('{"type": "history", "T=1"}'),
+              _deflated_alone('{"text": "T=300"}')]
+    for k, frame in enumerate(frames):
+        for client, server in pairs:
+            server.sendall(frame)
+            client.readable(1000 + k)
+    assert sink.delays == [900] * 3 + [702] * 3 and sink.frames == 9
+    assert sink.known == {frames[0]: 100, frames[1]: None, frames[2]: 300}
+    client, server = pairs[0]
+    server.sendall(encode_frame(Frame.ping(b"oi"), check=False))    # o que não é texto segue o caminho normal
+    client.readable(2000)
+    assert server.recv(100)[:1] == b"\x8a" and sink.frames == 9
+
+
+def test_with_context_takeover_each_client_inflates_its_own_stream():
+    sink = loadgen._Sink()
+    client, server = _connected(sink, "permessage-deflate")
+    assert client.known is None
+    for k, frame in enumerate(_deflate_frames(['{"text": "T=5"}', '{"text": "T=5"}'])):
+        server.sendall(frame)
+        client.readable(10 + k)
+    assert sink.delays == [5, 6] and sink.known == {}

@@ -86,6 +86,18 @@ def test_the_whole_suite_runs_in_parallel_keeping_each_notebook_in_one_process()
     assert "-n" not in curso.test_command(pathlib.Path("py"), ["tests/test_tap.py"])
 
 
+def test_the_suite_runs_without_the_iri_grammar_and_jsonschema_still_validates(monkeypatch):
+    import os
+
+    monkeypatch.setenv("PYTHONPATH", "outra")
+    env = curso.test_env()
+    assert env["PYTHONPATH"].split(os.pathsep) == [str(curso.NO_IRI), "outra"]
+    code = ("import sys, jsonschema; assert 'rfc3987_syntax' not in sys.modules; "
+            "assert not jsonschema.Draft202012Validator({'type': 'string'}).is_valid(3); print('ok')")
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert done.stdout == "ok\n", done.stderr
+
+
 def test_executions_of_the_same_notebook_stay_in_one_process():
     import importlib.util
 

@@ -399,7 +399,8 @@ async def rows_classroom(args) -> list[Row]:
           f"{args.sala_janela:g} s):", flush=True)
     steps = await loadgen.measure_classroom(
         tuple(args.sala), period=args.sala_periodo, window=args.sala_janela,
-        per_process=args.por_processo, progress=lambda text: print(text, flush=True))
+        per_process=args.por_processo, separate=args.sala_separar,
+        progress=lambda text: print(text, flush=True))
     rows = []
     for step in steps:
         d = step.delivery
@@ -409,7 +410,8 @@ async def rows_classroom(args) -> list[Row]:
             "p99 ≤ 100 ms", d.p99 <= 0.1,
             f"{step.students} alunos, {d.messages} mensagens em {step.window:g} s "
             f"({d.messages / step.window:.1f}/s, cada uma para {step.students}): "
-            f"{d.delivered}/{d.expected} entregas; o servidor (um processo, um núcleo) ficou "
+            f"{d.delivered}/{d.expected} entregas; o servidor (um processo"
+            f"{', num núcleo só dele' if args.sala_separar else ''}) ficou "
             f"{(d.server_user + d.server_sys) * d.messages / step.window * 100:.0f} % do tempo na CPU, "
             f"≈ {(d.server_user + d.server_sys) / step.students * 1e6:.1f} µs por entrega; servidor e "
             f"clientes juntos pediram {_cores(d, step.window):.2f} núcleo(s) de {psutil.cpu_count()}. "
@@ -634,7 +636,15 @@ METHODS = """\
   `--sala-janela` s de tempo real. O tempo **não** é comprimido: a taxa é a de uma aula de
   verdade (N/período mensagens por segundo, cada uma entregue aos N); só a janela é mais curta
   que uma aula. A turma cresce (`--sala`) até o p99 passar de 100 ms. RSS por aluno: RSS do
-  servidor com todos dentro, menos o RSS antes do primeiro, dividido por N.
+  servidor com todos dentro, menos o RSS antes do primeiro, dividido por N. O servidor fica com
+  um núcleo só para ele e os processos de clientes com os outros (`os.sched_setaffinity`; com
+  `--sala-sem-separar`, todos dividem todos): numa aula, cada aluno está no próprio computador, e
+  1.000 clientes simulados disputando o núcleo do servidor mediriam a fila da CPU, não o chat. Os
+  clientes ainda dividem o núcleo deles, então o atraso medido inclui essa fila (para mais, não
+  para menos). Os frames do servidor não têm máscara e, sem context takeover do lado do servidor,
+  os mesmos bytes querem dizer o mesmo texto em todas as conexões: num processo de clientes, só o
+  primeiro que recebe um frame o infla e procura a marca; os outros recebem cada byte (o `recv`) e
+  anotam a chegada, mas pagam só uma consulta a um dicionário.
 * **Memória**: RSS do subprocesso servidor (`helpers.scale.broker`, com a compressão do curso,
   `helpers/core/deflate.py`) antes e depois de abrir `--conexoes-ociosas` conexões ociosas,
   dividido pelo número de conexões; "depois de uma mensagem": cada cliente mandou uma mensagem e
@@ -731,9 +741,12 @@ def build_parser() -> ArgumentParser:
                         help="segundos entre duas mensagens do broadcast (padrão: %(default)s)")
     parser.add_argument("--por-processo", type=int, default=250, metavar="N",
                         help="conexões por processo de clientes leves (padrão: %(default)s)")
-    parser.add_argument("--sala", type=_sizes, default=[100, 300, 500, 700, 1000, 2000], metavar="N,N,...",
+    parser.add_argument("--sala", type=_sizes, default=[100, 300, 700, 1000, 1200, 1500, 2000], metavar="N,N,...",
                         help="tamanhos de turma, em ordem crescente, para a capacidade da sala de aula; "
-                             "para no primeiro com p99 acima de 100 ms (padrão: 100,300,500,700,1000,2000)")
+                             "para no primeiro com p99 acima de 100 ms (padrão: 100,300,700,1000,1200,1500,2000)")
+    parser.add_argument("--sala-sem-separar", dest="sala_separar", action="store_false",
+                        help="servidor e clientes da sala dividem todos os núcleos (por padrão, o "
+                             "servidor fica com um núcleo só para ele e os clientes com os outros)")
     parser.add_argument("--sem-sala", dest="sala", action="store_const", const=[],
                         help="não mede a sala de aula")
     parser.add_argument("--sala-periodo", type=float, default=30.0, metavar="S",

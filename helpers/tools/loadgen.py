@@ -13,8 +13,10 @@ depois do outro, e o último só o vê quando os 999 antes dele terminaram. Aqui
 * os **clientes** são ``LightClient``: fazem o handshake (RFC 6455 §4.1, com
   ``helpers.protocols.handshake``), respondem aos pings, e de cada frame de dados só leem o
   cabeçalho (``wsframes.decode_header``) e procuram a marca ``T=<ns>`` no texto. Só inflam
-  (zlib, em C) quando a compressão foi negociada. Eles se dividem em vários processos
-  (``Fleet``), ``--conexoes`` em cada um;
+  (zlib, em C) quando a compressão foi negociada; um frame que outro cliente do mesmo processo
+  já leu (mesmos bytes, sem context takeover no servidor) custa só uma consulta
+  (``LightClient.known``). Eles se dividem em vários processos (``Fleet``), ``--conexoes`` em
+  cada um; na sala de aula, num núcleo diferente do servidor (``split_cores``);
 * o **tempo**: quem envia escreve ``T=<time.monotonic_ns()>`` no texto; quem recebe anota
   ``time.monotonic_ns()`` na chegada. No Linux os dois leem o mesmo ``CLOCK_MONOTONIC``, então
   a diferença entre processos é o atraso de verdade (envio → entrega).
@@ -77,6 +79,7 @@ __all__ = [
 ]
 
 MARK = re.compile(rb"T=(\d+)")
+_UNKNOWN = object()  # um frame que o processo ainda não leu
 DEFLATE_OFFER = "permessage-deflate; client_max_window_bits"  # o que um navegador oferece
 _TAIL = b"\x00\x00\xff\xff"  # RFC 7692 §7.2.2: o fim que o remetente tirou de cada mensagem
 
@@ -142,6 +145,7 @@ class _Sink:
     """O que um processo de clientes junta: atrasos (ns), frames recebidos, conexões perdidas."""
 
     delays: list[int] = field(default_factory=list)
+    known: dict[bytes, int | None] = field(default_factory=dict)  # ver ``LightClient.known``
     frames: int = 0
     lost: int = 0
     sent: int = 0
@@ -168,6 +172,12 @@ class LightClient:
         self.head = b""
         self.out = b""  # o que o kernel ainda não aceitou (quase sempre vazio)
         self.scanner: FrameScanner | None = None
+        # Frames de texto já lidos por outro cliente do processo → carimbo ``T=`` (ou ``None``).
+        # Um frame do servidor não tem máscara e, sem context takeover do lado do servidor
+        # (RFC 7692 §7.1.1.1), comprime cada mensagem do zero: os mesmos bytes querem dizer o mesmo
+        # texto em qualquer conexão. Então só o primeiro cliente infla e procura a marca; os outros
+        # ainda recebem cada byte (o ``recv``), mas pagam uma consulta ao dicionário.
+        self.known: dict[bytes, int | None] | None = None
         extra = (("Sec-WebSocket-Extensions", DEFLATE_OFFER),) if compression else ()
         self.write(upgrade_request(self.key, f"{host}:{port}", path, extra=extra))
 
@@ -180,7 +190,23 @@ class LightClient:
             return self.closed(str(exc))
         if not n:
             return self.closed("o servidor fechou a conexão")
-        data = bytes(self.inbox[:n])
+        inbox = self.inbox
+        if self.known is not None and n == 2 + inbox[1] and not self.scanner.buffer and self.state == "open":
+            # o caso comum numa sala: um frame curto e inteiro por leitura (ver ``known``)
+            frame = inbox[:n].tobytes()
+            stamp = self.known.get(frame, _UNKNOWN)
+            if stamp is _UNKNOWN and frame[0] in (0x81, 0xC1):   # TEXT com FIN, comprimido ou não
+                payload = frame[2:]
+                if frame[0] == 0xC1:
+                    payload = zlib.decompressobj(-15).decompress(payload + _TAIL)
+                found = None if b'"history"' in payload[:40] else MARK.search(payload)
+                stamp = self.known[frame] = None if found is None else int(found.group(1))
+            if stamp is not _UNKNOWN:
+                self.sink.frames += 1
+                if stamp is not None:
+                    self.sink.delays.append(now - stamp)
+                return
+        data = bytes(inbox[:n])
         if self.scanner is None:
             self.head += data
             end = self.head.find(b"\r\n\r\n")
@@ -211,7 +237,10 @@ class LightClient:
         if " 101 " not in lines[0] + " " or headers.get("sec-websocket-accept") != accept_key(self.key):
             self.closed(f"upgrade recusado: {lines[0]}")
             return False
-        self.scanner = FrameScanner(inflate="permessage-deflate" in headers.get("sec-websocket-extensions", ""))
+        extensions = headers.get("sec-websocket-extensions", "")
+        self.scanner = FrameScanner(inflate="permessage-deflate" in extensions)
+        if "permessage-deflate" not in extensions or "server_no_context_takeover" in extensions:
+            self.known = self.sink.known  # o mesmo frame significa sempre o mesmo texto
         if self.join is None:
             self.state = "open"
         else:  # pronto só quando o servidor der as boas-vindas (ou recusar)
@@ -364,6 +393,7 @@ class Swarm:
                     continue
                 if words[0] == "ZERAR":  # esquece o que chegou até aqui (joins, presenças)
                     sink.delays.clear()
+                    sink.known.clear()
                     sink.frames = sink.sent = 0
                     cpu0 = _cpu_seconds()
                     print("ZERADO", flush=True)
@@ -459,8 +489,9 @@ class Fleet:
     """
 
     def __init__(self, per_process: int = 250, compression: bool = False, join: str | None = None,
-                 timeout: float = 120.0):
+                 timeout: float = 120.0, cpus: set[int] | None = None):
         self.per_process, self.compression, self.join, self.timeout = per_process, compression, join, timeout
+        self.cpus = cpus  # núcleos onde os processos de clientes podem rodar (``None``: qualquer um)
         self.procs: list[asyncio.subprocess.Process] = []
         self.connections = 0
         self.log = tempfile.TemporaryFile()  # o stderr de todos os processos de clientes
@@ -488,6 +519,8 @@ class Fleet:
                 env={**os.environ, "PYTHONUNBUFFERED": "1"}, limit=2**26)
             self.procs.append(proc)
             new.append(proc)
+            if self.cpus:
+                os.sched_setaffinity(proc.pid, self.cpus)
             self.connections += n
             count -= n
             # um processo por vez: 250 handshakes e joins seguidos já ocupam o servidor
@@ -735,12 +768,21 @@ class ClassroomStep:
     window: float
 
 
+def split_cores() -> tuple[set[int], set[int]] | None:
+    """(núcleos do servidor, núcleos dos clientes): o primeiro núcleo só para o servidor, os
+    outros para os clientes. ``None`` se não dá para separar (um núcleo só, ou fora do Linux)."""
+    if not hasattr(os, "sched_setaffinity"):
+        return None
+    cpus = sorted(os.sched_getaffinity(0))
+    return ({cpus[0]}, set(cpus[1:])) if len(cpus) >= 2 else None
+
+
 async def _start_chat(data_dir: str, token: str):
     """``python -m helpers.chat`` como um professor o roda (token, banco em disco, limite de taxa
     padrão), só que em 127.0.0.1 e porta 0. Devolve (processo, porta)."""
     from ..core.lifecycle import Process
 
-    proc = Process(sys.executable, "-m", "helpers.chat", "--port", "0", "--token", token,
+    proc = Process(sys.executable, "-m", "helpers.chat", "--port", "0", f"--token={token}",  # "-x…" não vira opção
                    "--dados", data_dir, env={"PYTHONUNBUFFERED": "1"})
     await proc.start()
     marker = "escutando em 127.0.0.1:"
@@ -757,7 +799,7 @@ async def _start_chat(data_dir: str, token: str):
 
 async def measure_classroom(sizes: tuple[int, ...] = (100, 300, 1000, 2000), *, period: float = 30.0,
                             window: float = 30.0, goal_p99: float = 0.1, compression: bool = True,
-                            per_process: int = 250, drain: float = 30.0,
+                            per_process: int = 250, drain: float = 30.0, separate: bool = True,
                             progress=None) -> list[ClassroomStep]:
     """A sala de aula: o chat do curso num subprocesso, a turma crescendo até ``sizes[-1]``.
 
@@ -776,7 +818,11 @@ async def measure_classroom(sizes: tuple[int, ...] = (100, 300, 1000, 2000), *, 
     steps: list[ClassroomStep] = []
     with tempfile.TemporaryDirectory(prefix="bench-sala-") as data_dir:
         proc, port = await _start_chat(data_dir, token)
-        fleet = Fleet(per_process, compression, join=join, timeout=max(120.0, drain + 30))
+        cores = split_cores() if separate else None
+        if cores is not None:
+            os.sched_setaffinity(proc.popen.pid, cores[0])
+        fleet = Fleet(per_process, compression, join=join, timeout=max(120.0, drain + 30),
+                      cpus=cores and cores[1])
         try:
             server = psutil.Process(proc.popen.pid)
             base_rss = server.memory_info().rss
