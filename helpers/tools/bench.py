@@ -456,7 +456,12 @@ async def rows_memory(args) -> list[Row]:
             "client_no_context_takeover: `tornado.httputil._parse_header` descarta os parâmetros sem valor, e "
             "ele comprime com o dicionário das mensagens anteriores (o servidor não conseguiria descomprimir: "
             "close 1002). Por isso quem chega com o Host de outra porta não recebe o parâmetro "
-            "e o servidor guarda o descompressor dele (janela de 4 KiB + ≈ 7 KiB de estrutura do zlib)."),
+            "e o servidor guarda o descompressor dele (janela de 4 KiB + ≈ 7 KiB de estrutura do zlib). "
+            "E essa compressão não chega ao navegador: o jupyter-server-proxy fala com ele sem "
+            "permessage-deflate (o handler dele não define get_compression_options; o Chromium vê "
+            "`ws.extensions` vazio, tests/browser/test_console_proxy.py), então ela só economiza bytes no "
+            "loopback entre o proxy e o chat. Como um proxy genérico (nginx) também chega com o Host de "
+            "outra porta e repassa a extensão até o navegador, o servidor não pode simplesmente desligá-la aí."),
     ]
 
 

@@ -34,7 +34,7 @@ const respostas = new Promise((pronto) => {
   ws.onmessage = (e) => { console.log("message:", e.data); if (++n === 2) pronto(); };
 });
 await new Promise((pronto) => ws.addEventListener("open", pronto, { once: true }));
-console.log("open; subprotocolo:", ws.protocol);
+console.log("open; subprotocolo:", ws.protocol, "; extensões:", JSON.stringify(ws.extensions));
 ws.send("olá do navegador");
 ws.send("me pingue");
 ws.send("tchau");
@@ -70,6 +70,9 @@ def test_a_browser_snippet_talks_to_the_kernel_through_the_proxy_and_the_diagram
     # o jupyter-server-proxy responde ao navegador com o 1º subprotocolo pedido sem perguntar ao
     # servidor (jupyterhub/jupyter-server-proxy#459); direto, o servidor escolheria chat.v1
     assert any("open; subprotocolo: chat.v2" in s for s in lines), lines
+    # e não comprime o trecho até o navegador (o handler dele não tem get_compression_options):
+    # o permessage-deflate que o servidor negocia com o proxy fica no loopback
+    assert any('extensões: ""' in s for s in lines), lines
     assert not any("ainda ai" in s for s in lines), "o ping não chega ao JavaScript"
     diagram = diagram_titled(page, "Pelo proxy")
     # GET + 101, 3 TEXT do navegador, 2 ecos, PING e PONG, CLOSE nos dois sentidos
