@@ -118,13 +118,23 @@ def frame_key(conn: ServerConnection) -> tuple | None:
     (RFC 7692 §7.1.1.1) comprime cada mensagem do zero: o resultado depende só da janela e dos
     ajustes do zlib. Com context takeover, depende do que a conexão já recebeu: cada uma comprime
     a sua (``None``).
+
+    As extensões não mudam depois do handshake: a chave é calculada na primeira entrega e guardada
+    na própria conexão (no cProfile de uma sala de 1.000 alunos, recalculá-la a cada entrega era a
+    função mais cara depois do ``send`` e do próprio laço).
     """
+    try:
+        return conn.curso_frame_key
+    except AttributeError:
+        pass
     key = []
     for ext in conn.protocol.extensions:
         if not (type(ext) is PerMessageDeflate and ext.local_no_context_takeover):
-            return None
+            key = None
+            break
         key.append((ext.local_max_window_bits, tuple(ext.compress_settings.items())))
-    return tuple(key)
+    conn.curso_frame_key = None if key is None else tuple(key)
+    return conn.curso_frame_key
 
 
 def deliver(connections: Iterable[ServerConnection], data: bytes) -> list[ServerConnection]:

@@ -2,7 +2,7 @@
 
 Uso (da raiz do repositório)::
 
-    python3 curso.py benchmark                 # tudo (≈ 8 min: notebooks, broadcast, sala de aula)
+    python3 curso.py benchmark                 # tudo (≈ 10 min: notebooks, broadcast, sala de aula)
     python3 curso.py benchmark --sem-notebooks # só as medidas de rede e da sala
     python3 curso.py benchmark --help          # todas as opções (tamanhos pequenos para a CI)
 
@@ -535,8 +535,10 @@ async def rows_compression(args) -> list[Row]:
     """Issue 15, compressão que cabe: permessage-deflate, memória extra por conexão parada × taxa.
 
     Mede a grade (janela 9–15 × memLevel 1–9, com e sem *context takeover*, ≈ 30 s; com
-    ``--conexoes-ociosas`` abaixo de 100, só um canto dela, como teste de fumaça) e regrava
-    ``docs/06-compressao.json``, que o notebook 06 lê. A memória a mais vem do ``tracemalloc`` e dos
+    ``--conexoes-ociosas`` abaixo de 100, só um canto dela, como teste de fumaça). Não regrava
+    ``docs/06-compressao.json``, a tabela que o notebook 06 lê: as saídas gravadas do 06 (que o nbval
+    confere) vêm dela; para trocá-la, ``python -m helpers.experiments.compression`` e reexecute o 06.
+    A memória a mais vem do ``tracemalloc`` e dos
     protocolos Sans-I/O do websockets (``helpers.experiments.compression``), depois de uma mensagem
     de cada lado; o total soma a isso o RSS de uma conexão sem compressão que também trocou uma
     mensagem (a linha de memória acima, o mesmo número).
@@ -548,8 +550,6 @@ async def rows_compression(args) -> list[Row]:
     full = args.conexoes_ociosas >= 100
     wbs, mls = (range(9, 16), range(1, 10)) if full else (range(9, 11), range(1, 3))
     rows = c.grid(wbs, mls) + c.grid(wbs, mls, takeover=False)
-    if full:
-        (ROOT / c.DATA_FILE).write_text(c.to_json(rows), encoding="utf-8")
     base = await _idle_memory(None, args.conexoes_ociosas, spoke=True) / 1024
     fit = c.best([r for r in rows if r.takeover], 20 - base)
     lowest = min((r for r in rows if r.takeover), key=lambda r: r.kib_per_connection)
@@ -725,7 +725,7 @@ def build_parser() -> ArgumentParser:
                     "capacidade da sala de aula, memória por conexão, bytes por mensagem e o custo do "
                     "tap. Grava a tabela com metas e resultados (e o porquê de cada ✘). Nada aqui é "
                     "teste: um resultado ruim vira ✘ com o motivo, não erro. Sem opções: a medida "
-                    "completa (≈ 8 min numa máquina de 2 núcleos).",
+                    "completa (≈ 10 min numa máquina de 2 núcleos).",
         epilog="Exemplo pequeno (o do teste de fumaça): python3 curso.py benchmark --sem-notebooks "
                "--clientes 20 --mensagens 3 --sala 10,20 --sala-periodo 1 --sala-janela 1 "
                "--conexoes-ociosas 20 --voltas 50 --saida /tmp/benchmark.md",
