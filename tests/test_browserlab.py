@@ -78,3 +78,15 @@ async def test_sse_streams_a_posted_message_to_the_browser_side(reg):
             while b"novidade" not in seen:
                 seen += await stream.content.readany()
     assert b"id: 1" in seen
+
+
+async def test_stopping_the_lab_tells_its_consoles_and_only_them(reg):
+    from helpers.widgets.console import STOPPED, BrowserConsole
+
+    lab = await reg.start("lab", BrowserLab())
+    mine = BrowserConsole('new WebSocket(servidor.ws("eco"))', base=lab.base)
+    other = BrowserConsole("console.log(1)", base="http://127.0.0.1:1/outro/")
+    assert mine.offline == "" and other.offline == ""
+    await reg.stop("lab")
+    assert mine.offline == STOPPED and other.offline == ""
+    assert "Rode de novo a célula que sobe o laboratório" in STOPPED

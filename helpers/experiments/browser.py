@@ -132,7 +132,11 @@ class BrowserLab:
             raise
 
     async def close(self) -> None:
+        from ..widgets.console import server_stopped
+
         if self.tap is not None:
+            if self.port:  # os consoles desta base avisam, em vez de esperar para sempre
+                server_stopped(self.base)
             await self.tap.close()
         if self.http is not None:
             await self.http.close()

@@ -89,6 +89,15 @@ function render({ model, el }) {
   async function run() {
     const runs = model.get("runs");
     model.set("done", runs); // antes de começar: outra vista do mesmo widget não roda de novo
+    const gone = model.get("offline");
+    if (gone && /\bservidor\b/.test(model.get("code"))) {
+      // o servidor saiu do ar: o código ficaria esperando um WebSocket que nunca abre
+      model.set("logs", [{ level: "warn", text: gone, t: 0 }]);
+      model.set("finished", runs);
+      model.save_changes();
+      status.textContent = "servidor fora do ar";
+      return;
+    }
     model.set("logs", []);
     model.save_changes();
     const start = performance.now();

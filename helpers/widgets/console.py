@@ -29,15 +29,20 @@ novo. Sem navegador (nbclient, nbval, a exportação estática) nada roda: por i
 from __future__ import annotations
 
 import pathlib
+import weakref
 
 import anywidget
 import traitlets
 
-__all__ = ["BrowserConsole", "MAX_LINES", "register_magic"]
+__all__ = ["BrowserConsole", "MAX_LINES", "STOPPED", "register_magic", "server_stopped"]
 
 _STATIC = pathlib.Path(__file__).parent.parent / "static"
 
 MAX_LINES = 200  # linhas guardadas por execução (um laço esquecido não enche a página)
+STOPPED = ("O servidor do kernel que este console usa foi desligado (a última célula do notebook "
+           "desliga tudo o que ele subiu). Rode de novo a célula que sobe o laboratório e depois "
+           "a célula deste console.")
+_consoles: weakref.WeakSet = weakref.WeakSet()  # os consoles vivos, para ``server_stopped``
 
 
 class BrowserConsole(anywidget.AnyWidget):
@@ -63,11 +68,15 @@ class BrowserConsole(anywidget.AnyWidget):
     finished = traitlets.Int(0).tag(sync=True)
     logs = traitlets.List(traitlets.Dict()).tag(sync=True)
     max_lines = traitlets.Int(MAX_LINES).tag(sync=True)
+    # Por que o servidor de ``base`` saiu do ar ("" enquanto está no ar): com ele preenchido, o
+    # botão mostra o aviso em vez de rodar um código que usa ``servidor`` e ficaria esperando.
+    offline = traitlets.Unicode("").tag(sync=True)
 
     def __init__(self, code: str = "", *, base: str = "", title: str = "Console do navegador",
                  expected: str = "", autorun: bool = True, **kwargs):
         super().__init__(code=code.strip("\n"), base=base, title=title, expected=expected,
                          runs=1 if autorun else 0, **kwargs)
+        _consoles.add(self)
 
     def run(self, code: str | None = None) -> None:
         """Pede à página que rode ``code`` (ou o código atual) de novo; a saída recomeça."""
@@ -104,6 +113,15 @@ class BrowserConsole(anywidget.AnyWidget):
             return head
         seen = "\n".join(f"  {line}" for line in self.expected.splitlines())
         return f"{head}; você deve ver:\n{seen}"
+
+
+def server_stopped(base: str, why: str = STOPPED) -> int:
+    """Avisa os consoles que usam a URL ``base`` que o servidor dela saiu do ar (``BrowserLab.close``
+    chama). Devolve quantos foram avisados."""
+    told = [c for c in list(_consoles) if c.base == base]
+    for console in told:
+        console.offline = why
+    return len(told)
 
 
 def register_magic(base: str, name: str = "navegador", shell=None) -> None:

@@ -60,6 +60,13 @@ def console_output(page):
     return page.locator(".curso-console pre.out")
 
 
+_IN_THE_KERNEL = """async (code) => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const reply = await panel.sessionContext.session.kernel.requestExecute({ code }).done;
+  return reply.content.status;
+}"""
+
+
 def test_a_browser_snippet_talks_to_the_kernel_through_the_proxy_and_the_diagram_draws_it(page, proxied_lab):
     open_notebook(page, proxied_lab, "console.ipynb")
     run_all_cells(page)
@@ -86,5 +93,13 @@ def test_a_browser_snippet_talks_to_the_kernel_through_the_proxy_and_the_diagram
     page.locator(".curso-console button.run").click()
     out.locator(".line", has_text="segunda vez 42").wait_for(state="attached")
     assert out.locator(".line").count() == 1
+
+    # o servidor sai do ar (como na última célula do notebook): o console avisa em vez de esperar
+    # para sempre por um WebSocket que nunca abre
+    assert page.evaluate(_IN_THE_KERNEL, 'await registry.stop("lab-js")') == "ok"
+    code.fill('const ws = new WebSocket(servidor.ws("eco"));\nawait new Promise((ok) => ws.onopen = ok);')
+    page.locator(".curso-console button.run").click()
+    out.locator(".line", has_text="foi desligado").wait_for(state="attached")
+    assert page.locator(".curso-console .status").text_content() == "servidor fora do ar"
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "console-proxy.png"), full_page=True)
