@@ -37,6 +37,7 @@ def test_numbers_use_decimal_comma_and_stay_short():
     assert format_number(12.4) == "12"
     assert format_number(3400) == "3 400"
     assert format_number(0.0234) == "0,023"
+    assert format_number(0.0012) == "0,0012" and format_number(6.2e-07) == "0" and format_number(-4e-5) == "0"
 
 
 def test_axis_ticks_are_exact_and_use_a_decimal_comma():
