@@ -345,6 +345,15 @@ def test_loopback_needs_no_token_and_any_other_address_requires_one():
         configure(["--token", " "])
 
 
+def test_a_generated_token_can_be_pasted_back_into_the_command_line():
+    from helpers.chat.server import new_token
+
+    tokens = {new_token() for _ in range(2000)}  # sem o cuidado, ≈ 31 começariam com "-"
+    assert len(tokens) == 2000 and not any(t.startswith("-") for t in tokens)
+    token = min(tokens)
+    assert configure(["--host", "0.0.0.0", "--token", token]).token == token
+
+
 def test_help_documents_classroom_mode():
     out = subprocess.run([sys.executable, "-m", "helpers.chat", "--help"], capture_output=True, text=True,
                          timeout=30, check=True).stdout

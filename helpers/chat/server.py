@@ -621,6 +621,14 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def new_token() -> str:
+    """Um token novo (96 bits) que nunca começa com ``-``: colado de volta em ``--token`` na aula
+    seguinte, o argparse o tomaria por uma opção ("esperava um valor")."""
+    while (token := secrets.token_urlsafe(12)).startswith("-"):
+        pass
+    return token
+
+
 def configure(argv: list[str] | None = None) -> Settings:
     """Lê a linha de comando; fora do loopback, garante um token (gerando um, se preciso)."""
     args = build_parser().parse_args(argv)
@@ -628,10 +636,10 @@ def configure(argv: list[str] | None = None) -> Settings:
     if token is not None and not token.strip():
         build_parser().error("o token não pode ser vazio")
     if not _is_loopback(args.host) and token is None:
-        token, generated = secrets.token_urlsafe(12), True
+        token, generated = new_token(), True
     instructor = args.instructor_token
     if token is not None and instructor is None:
-        instructor = secrets.token_urlsafe(12)
+        instructor = new_token()
     if instructor is not None and instructor == token:
         build_parser().error("o token do professor deve ser diferente do token da turma")
     if args.taxa < 0:
