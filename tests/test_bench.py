@@ -169,3 +169,14 @@ def test_with_context_takeover_each_client_inflates_its_own_stream():
         server.sendall(frame)
         client.readable(10 + k)
     assert sink.delays == [5, 6] and sink.known == {}
+
+
+def test_readme_states_the_classroom_capacity_that_the_committed_benchmark_measured():
+    import re
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    report = (root / "docs" / "benchmark.md").read_text(encoding="utf-8")
+    measured = int(re.search(r"\| capacidade da sala de aula [^|]*\| (\d+) alunos \|", report).group(1))
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert f"**{measured:,} alunos**".replace(",", ".") in readme, \
+        f"docs/benchmark.md mediu {measured} alunos: atualize a seção da sala de aula do README"
