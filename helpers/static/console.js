@@ -128,6 +128,10 @@ function render({ model, el }) {
     model.save_changes();
   }
 
+  function drawOffline() {
+    if (model.get("offline")) status.textContent = "servidor fora do ar";
+  }
+
   function maybeRun() {
     if (model.get("runs") > model.get("done")) run();
   }
@@ -146,8 +150,10 @@ function render({ model, el }) {
   model.on("change:expected", draw);
   model.on("change:logs", drawLogs);
   model.on("change:runs", maybeRun);
+  model.on("change:offline", drawOffline);
   draw();
   drawLogs();
+  drawOffline();
   maybeRun();
   return () => {
     model.off("change:code", draw);
@@ -155,6 +161,7 @@ function render({ model, el }) {
     model.off("change:expected", draw);
     model.off("change:logs", drawLogs);
     model.off("change:runs", maybeRun);
+    model.off("change:offline", drawOffline);
   };
 }
 
