@@ -180,3 +180,23 @@ def test_readme_states_the_classroom_capacity_that_the_committed_benchmark_measu
     readme = (root / "README.md").read_text(encoding="utf-8")
     assert f"**{measured:,} alunos**".replace(",", ".") in readme, \
         f"docs/benchmark.md mediu {measured} alunos: atualize a seção da sala de aula do README"
+
+
+def test_the_suite_row_runs_the_readme_command_and_reports_time_cpu_and_summary(monkeypatch):
+    import subprocess
+    import types
+
+    calls = []
+
+    def fake_run(cmd, **kwargs):
+        calls.append(cmd)
+        rc = 0 if len(calls) == 1 else 1
+        return subprocess.CompletedProcess(cmd, rc, stdout="....\n==== 10 passed, 1 skipped in 3.20s (0:00:03) ====\n")
+
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    assert bench.rows_suite(types.SimpleNamespace(testar=False)) == [] and calls == []
+    [row] = bench.rows_suite(types.SimpleNamespace(testar=True))
+    assert calls[0][-2:] == [str(bench.ROOT / "curso.py"), "testar"]
+    assert "10 passed, 1 skipped" in row.result and row.ok is True
+    [row] = bench.rows_suite(types.SimpleNamespace(testar=True))
+    assert row.ok is False and "A suíte falhou (código 1)" in row.why

@@ -15,7 +15,7 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 TINY = ["--sem-notebooks", "--clientes", "12", "--mensagens", "3", "--intervalo", "0.05",
         "--por-processo", "12", "--sala", "4,8", "--sala-periodo", "1", "--sala-janela", "1",
-        "--conexoes-ociosas", "10", "--voltas", "30", "--soak", "pequeno"]
+        "--conexoes-ociosas", "10", "--voltas", "30", "--soak", "pequeno", "--sem-testar"]
 
 
 @pytest.mark.timeout(660)

@@ -2,8 +2,8 @@
 
 Uso (da raiz do repositório)::
 
-    python3 curso.py benchmark                 # tudo (≈ 10 min: notebooks, broadcast, sala de aula)
-    python3 curso.py benchmark --sem-notebooks # só as medidas de rede e da sala
+    python3 curso.py benchmark                 # tudo (≈ 15 min: notebooks, broadcast, sala de aula, a suíte)
+    python3 curso.py benchmark --sem-notebooks --sem-testar  # só as medidas de rede e da sala
     python3 curso.py benchmark --help          # todas as opções (tamanhos pequenos para a CI)
 
 Não é um teste: nada aqui falha por ser lento. Cada figura vem com a meta do curso (issues 7 e
@@ -21,7 +21,9 @@ Figuras (uma função ``rows_<tema>`` cada, chamadas na ordem de ``TOPICS``):
    atraso, escrita no servidor, CPU de cada lado;
 4. capacidade da sala de aula: o chat de ``python3 curso.py chat`` com a turma crescendo;
 5. memória do servidor por conexão ociosa (RSS do subprocesso, com e sem permessage-deflate);
-6. bytes por mensagem entregue numa sala calma: WebSocket × polling (``run_calm_room``).
+6. bytes por mensagem entregue numa sala calma: WebSocket × polling (``run_calm_room``);
+7. o soak da sala, o custo do painel, a tabela de compressão e, por último, o tempo da suíte de
+   testes (``python3 curso.py testar``).
 """
 
 from __future__ import annotations
@@ -71,7 +73,20 @@ def machine() -> dict:
         "python": platform.python_version(),
         # outros programas rodando ao mesmo tempo pioram as medidas: fica registrado
         "carga média (1 min) no início": f"{psutil.getloadavg()[0]:.1f}",
+        "referência de CPU (um laço Python fixo, melhor de 5)": f"{cpu_reference() * 1e3:.0f} ms",
     }
+
+
+def cpu_reference() -> float:
+    """Segundos de um laço Python fixo (melhor de 5): a velocidade da CPU naquele momento. Numa
+    máquina virtual ela muda com o que roda nas vizinhas; dois relatórios com referências
+    diferentes não comparam só o código."""
+    best = math.inf
+    for _ in range(5):
+        start = time.perf_counter()
+        sum(i * i for i in range(1_000_000))
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
 # --- 1. notebooks ----------------------------------------------------------------------------
@@ -575,6 +590,39 @@ async def rows_compression(args) -> list[Row]:
     ]
 
 
+def rows_suite(args) -> list[Row]:
+    """Issue 15, a suíte: ``python3 curso.py testar`` (o comando do README), meta ≤ 6 min. Roda por
+    último: ela ocupa a CPU inteira por minutos e não pode pesar nas outras medidas."""
+    import re
+    import resource
+    import subprocess
+
+    if not args.testar:
+        return []
+    print("A suíte de testes (python3 curso.py testar):", flush=True)
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, str(ROOT / "curso.py"), "testar"], cwd=ROOT,
+                          capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    tail = done.stdout.strip().splitlines()[-1:] or ["(sem saída)"]
+    summary = re.sub(r"[= ]*(.*?) in [\d.]+s.*", r"\1", tail[0]).strip("= ")
+    cores = psutil.cpu_count()
+    print(f"  {wall / 60:.1f} min, {cpu:.0f} s de CPU: {summary}", flush=True)
+    ok = done.returncode == 0
+    why = (f"A suíte ocupa a CPU: {cpu:.0f} s de CPU em {wall:.0f} s, {cpu / wall:.2f} de {cores} "
+           "núcleos (o que os processos do pytest esperaram, com os filhos deles: Jupyter, kernels, "
+           "Chromium). Numa máquina virtual, o mesmo trabalho custa mais ou menos CPU conforme o que "
+           "roda nas vizinhas (veja a referência de CPU na tabela da máquina): nesta, a mesma suíte "
+           "levou de 5,1 a 7,4 min em três clones novos seguidos, com 400 a 594 s de CPU."
+           if ok else f"A suíte falhou (código {done.returncode}): {done.stdout[-1500:]}")
+    return [Row("`python3 curso.py testar` (a suíte inteira: unidade, nbval estrito, navegador)",
+                f"{int(wall // 60)} min {wall % 60:02.0f} s; {cpu:.0f} s de CPU; {summary}",
+                "≤ 6 min, verde", ok and wall <= 360, why)]
+
+
 # Adicionar uma figura: uma função rows_<tema> acima e uma linha aqui.
 TOPICS = [
     rows_notebooks,
@@ -587,6 +635,7 @@ TOPICS = [
     rows_soak,
     rows_painel,
     rows_compression,
+    rows_suite,
 ]
 
 
@@ -669,6 +718,10 @@ METHODS = """\
   (os eventos rodam um depois do outro, sem esperar o relógio); os bytes são os de verdade,
   contados por um tap em cada cliente, nos dois sentidos (handshake e pings incluídos).
 * **Tap**: a mesma medida de eco TCP, através do tap e direto; a diferença das medianas.
+* **Suíte de testes**: `python3 curso.py testar`, o comando do README, por último (com
+  `--sem-testar`, não roda); o tempo de relógio e a CPU dos processos filhos (`getrusage`) do
+  começo ao fim. A referência de CPU da tabela da máquina (um laço Python fixo) mostra quanto a
+  máquina estava rápida naquele dia.
 """
 
 
@@ -725,7 +778,7 @@ def build_parser() -> ArgumentParser:
                     "capacidade da sala de aula, memória por conexão, bytes por mensagem e o custo do "
                     "tap. Grava a tabela com metas e resultados (e o porquê de cada ✘). Nada aqui é "
                     "teste: um resultado ruim vira ✘ com o motivo, não erro. Sem opções: a medida "
-                    "completa (≈ 10 min numa máquina de 2 núcleos).",
+                    "completa (≈ 15 min numa máquina de 2 núcleos, 6 deles na suíte de testes).",
         epilog="Exemplo pequeno (o do teste de fumaça): python3 curso.py benchmark --sem-notebooks "
                "--clientes 20 --mensagens 3 --sala 10,20 --sala-periodo 1 --sala-janela 1 "
                "--conexoes-ociosas 20 --voltas 50 --saida /tmp/benchmark.md",
@@ -767,6 +820,8 @@ def build_parser() -> ArgumentParser:
     parser.add_argument("--soak", choices=["completo", "pequeno", "nenhum"], default="completo",
                         help="o soak da sala de aula (200 alunos, lentos, enchentes, quedas e um "
                              "atacante): completo, pequeno (20 alunos) ou nenhum (padrão: %(default)s)")
+    parser.add_argument("--sem-testar", dest="testar", action="store_false",
+                        help="não roda a suíte de testes (python3 curso.py testar, ≈ 6 min) no fim")
     parser.add_argument("--saida", default=str(ROOT / "docs" / "benchmark.md"), metavar="ARQUIVO",
                         help="onde gravar o relatório em Markdown (padrão: docs/benchmark.md)")
     return parser
