@@ -197,6 +197,6 @@ def test_the_suite_row_runs_the_readme_command_and_reports_time_cpu_and_summary(
     assert bench.rows_suite(types.SimpleNamespace(testar=False)) == [] and calls == []
     [row] = bench.rows_suite(types.SimpleNamespace(testar=True))
     assert calls[0][-2:] == [str(bench.ROOT / "curso.py"), "testar"]
-    assert "10 passed, 1 skipped" in row.result and row.ok is True
+    assert "10 passaram, 1 pulados" in row.result and row.ok is True
     [row] = bench.rows_suite(types.SimpleNamespace(testar=True))
     assert row.ok is False and "A suíte falhou (código 1)" in row.why

@@ -608,7 +608,11 @@ def rows_suite(args) -> list[Row]:
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     tail = done.stdout.strip().splitlines()[-1:] or ["(sem saída)"]
-    summary = re.sub(r"[= ]*(.*?) in [\d.]+s.*", r"\1", tail[0]).strip("= ")
+    words = {"passed": "passaram", "failed": "falharam", "skipped": "pulados", "error": "erro",
+             "errors": "erros", "xfailed": "falhas esperadas", "xpassed": "passaram sem esperar",
+             "warning": "aviso", "warnings": "avisos", "deselected": "fora da seleção"}
+    counts = re.findall(r"(\d+) (" + "|".join(words) + r")\b", tail[0])
+    summary = ", ".join(f"{n} {words[w]}" for n, w in counts) or tail[0][-200:]
     cores = psutil.cpu_count()
     print(f"  {wall / 60:.1f} min, {cpu:.0f} s de CPU: {summary}", flush=True)
     ok = done.returncode == 0
