@@ -361,7 +361,7 @@ async def run_technique(server: TechniqueServer, technique: str, *, clients: int
             cpu = server.cpu_seconds() - cpu_before
             async with session.get("/contagem") as r:
                 after_counts = await r.json()
-        await tap.idle(timeout=10)  # só uma guarda: o fechamento chega em milissegundos
+        await tap.idle()  # o prazo é só uma guarda: o fechamento chega em milissegundos
     finally:
         await reg.stop("técnicas-tap")
     latencies = [t - sent[text] for got in received for text, t in got.items() if text in sent]
@@ -494,8 +494,8 @@ async def run_calm_room(server: TechniqueServer, *, minutes: float = 10, message
                         got_ws.add(json.loads(frame.data)["texto"])
                     else:
                         await ws.ping()
-        await tap_poll.idle(timeout=10)
-        await tap_ws.idle(timeout=10)
+        await tap_poll.idle()
+        await tap_ws.idle()
         polling_bytes, websocket_bytes = tap_poll.bytes_total(), tap_ws.bytes_total()
     finally:
         await reg.stop("calma-tap-polling")

@@ -619,8 +619,7 @@ def rows_suite(args) -> list[Row]:
     why = (f"A suíte ocupa a CPU: {cpu:.0f} s de CPU em {wall:.0f} s, {cpu / wall:.2f} de {cores} "
            "núcleos (o que os processos do pytest esperaram, com os filhos deles: Jupyter, kernels, "
            "Chromium). Numa máquina virtual, o mesmo trabalho custa mais ou menos CPU conforme o que "
-           "roda nas vizinhas (veja a referência de CPU na tabela da máquina): nesta, a mesma suíte "
-           "levou de 5,1 a 7,4 min em três clones novos seguidos, com 400 a 594 s de CPU."
+           "roda nas vizinhas (veja a referência de CPU na tabela da máquina)."
            if ok else f"A suíte falhou (código {done.returncode}): {done.stdout[-1500:]}")
     return [Row("`python3 curso.py testar` (a suíte inteira: unidade, nbval estrito, navegador)",
                 f"{int(wall // 60)} min {wall % 60:02.0f} s; {cpu:.0f} s de CPU; {summary}",

@@ -90,7 +90,10 @@ def marked_text(now_ns: int | None = None) -> str:
 
 
 def stamp_of(payload: bytes) -> int | None:
-    """O instante de envio escrito na mensagem (``None`` se ela não é de carga)."""
+    """O instante de envio escrito na mensagem (``None`` se ela não é de carga, ou se é a página de
+    histórico que quem acabou de entrar recebe: mensagens antigas, não entregas novas)."""
+    if b'"history"' in payload[:40]:
+        return None
     found = MARK.search(payload)
     return int(found.group(1)) if found else None
 
@@ -199,8 +202,7 @@ class LightClient:
                 payload = frame[2:]
                 if frame[0] == 0xC1:
                     payload = zlib.decompressobj(-15).decompress(payload + _TAIL)
-                found = None if b'"history"' in payload[:40] else MARK.search(payload)
-                stamp = self.known[frame] = None if found is None else int(found.group(1))
+                stamp = self.known[frame] = stamp_of(payload)
             if stamp is not _UNKNOWN:
                 self.sink.frames += 1
                 if stamp is not None:
@@ -221,11 +223,9 @@ class LightClient:
                 if self.state != "open":
                     self._joined(payload)
                     continue
-                if b'"history"' in payload[:40]:  # mensagens antigas de quem acabou de entrar
-                    continue
-                found = MARK.search(payload)
-                if found is not None:
-                    self.sink.delays.append(now - int(found.group(1)))
+                stamp = stamp_of(payload)
+                if stamp is not None:
+                    self.sink.delays.append(now - stamp)
             elif opcode == Opcode.PING:
                 self.send_frame(Frame.pong(payload, mask=new_mask()))
             elif opcode == Opcode.CLOSE:
@@ -505,7 +505,6 @@ class Fleet:
         return os.pread(fd, 2000, max(0, size - 2000)).decode("utf-8", "replace")
 
     async def add(self, url: str, count: int) -> None:
-        new = []
         while count > 0:
             n = min(count, self.per_process)
             args = [sys.executable, "-m", "helpers.tools.loadgen", "clientes", "--url", url,
@@ -518,7 +517,6 @@ class Fleet:
                 *args, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=self.log,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"}, limit=2**26)
             self.procs.append(proc)
-            new.append(proc)
             if self.cpus:
                 os.sched_setaffinity(proc.pid, self.cpus)
             self.connections += n
@@ -784,17 +782,8 @@ async def _start_chat(data_dir: str, token: str):
 
     proc = Process(sys.executable, "-m", "helpers.chat", "--port", "0", f"--token={token}",  # "-x…" não vira opção
                    "--dados", data_dir, env={"PYTHONUNBUFFERED": "1"})
-    await proc.start()
-    marker = "escutando em 127.0.0.1:"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and proc.returncode is None:
-        for line in proc.output().splitlines():
-            if marker in line:
-                return proc, int(line.split(marker, 1)[1].split()[0])
-        await asyncio.sleep(0.05)
-    output = proc.output()
-    await proc.close()
-    raise RuntimeError(f"o chat não subiu:\n{output}")
+    await proc.start()  # wait_for_port para o processo e mostra a saída dele se a porta não vier
+    return proc, await proc.wait_for_port(20, marker="Chat do curso escutando em 127.0.0.1:")
 
 
 async def measure_classroom(sizes: tuple[int, ...] = (100, 300, 1000, 2000), *, period: float = 30.0,

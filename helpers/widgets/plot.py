@@ -89,9 +89,9 @@ STYLE = {
 def format_number(value: float) -> str:
     """Número curto com vírgula decimal: ``1,5``, ``12``, ``3 400``, ``0,02``. Abaixo de um
     milésimo, ``0`` (nada de ``6,2e-07`` no meio de uma frase para o aluno)."""
-    if abs(value) < 0.001:
-        return "0"
     magnitude = abs(value)
+    if magnitude < 0.001:
+        return "0"
     if magnitude >= 1000:
         text = f"{value:,.0f}".replace(",", " ")
     elif magnitude >= 10:
