@@ -1,13 +1,23 @@
-"""Capítulo 04 no JupyterLab: o túnel no diagrama, o dissecador de frames respondendo aos controles,
-e o console do navegador (seções 13 e 14) conversando com os servidores do kernel."""
+"""Capítulo 04 no JupyterLab, lido de cima a baixo numa página só, como um aluno: o túnel no
+diagrama, o dissecador respondendo aos controles, o console do navegador (seções 13 e 14)
+conversando com os servidores do kernel, o mesmo capítulo apresentado como slides ao vivo e, por
+fim, a célula de limpeza desligando os servidores.
+
+Um teste só, porque cada etapa precisa do capítulo rodado: rodá-lo uma vez por etapa custava
+três execuções do 04 no Chromium (a parte mais cara da suíte é o Chromium desenhando o Lab)."""
 
 import shutil
 
+import nbformat
 import pytest
 
-from labdriver import ARTIFACTS, NOTEBOOKS, diagram_titled, open_notebook, screenshot, wait_for_count
+from labdriver import (ARTIFACTS, NOTEBOOKS, ROOT, cell_index, diagram_titled, figure_drawn, first_error, go_to_cell,
+                       on_screen, open_notebook, screenshot, start_deck, wait_for_count)
 
 pytestmark = pytest.mark.browser
+
+# Como no repositório: o capítulo em notebooks/, as figuras que ele cita (../images/) ao lado.
+CHAPTER = "notebooks/04-websocket.ipynb"
 
 
 def act_until(dis, action, selector: str, text: str, tries: int = 4) -> None:
@@ -27,8 +37,61 @@ def act_until(dis, action, selector: str, text: str, tries: int = 4) -> None:
     raise AssertionError(f"{text!r} não apareceu em {selector} depois de {tries} tentativas")
 
 
-def test_notebook_04_draws_the_tunnel_and_the_dissector_follows_its_controls(page, run_notebook_in_lab):
-    run_notebook_in_lab(page, "04-websocket.ipynb")
+def console_named(page, name: str):
+    """O console ``%%navegador NOME`` do notebook na tela."""
+    return page.locator(".curso-console").filter(
+        has=page.locator("p.title", has_text=f"Console do navegador · {name}"))
+
+
+def wait_line(console, text: str, timeout_ms: int = 20_000) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        console.locator("pre.out .line", has_text=text).first.wait_for(state="attached", timeout=timeout_ms)
+    except PlaywrightTimeout:
+        shown = console.locator("pre.out").all_text_contents()
+        raise AssertionError(f"{text!r} não apareceu no console; ele mostra: {shown}") from None
+
+
+# A célula de limpeza (a última) desliga os servidores; o JavaScript de cada console roda quando a
+# página o desenha, então tudo acima dela roda primeiro, com o kernel e os servidores vivos.
+_CLEANUP = """(panel) => panel.content.widgets.findIndex(
+  (c) => c.model.sharedModel.getSource().startsWith("await registry.stop_all()"))"""
+
+_RUN_ABOVE_CLEANUP = """async (cleanup) => {
+  const app = window.jupyterapp;
+  await app.commands.execute("notebook:clear-all-cell-outputs");
+  app.shell.currentWidget.content.activeCellIndex = cleanup;
+  return await app.commands.execute("notebook:run-all-above");
+}"""
+
+_RUN_CLEANUP = """async (cleanup) => {
+  const app = window.jupyterapp;
+  app.shell.currentWidget.content.activeCellIndex = cleanup;
+  return await app.commands.execute("notebook:run-cell");
+}"""
+
+
+def test_chapter_04_read_top_to_bottom_in_jupyterlab(page, lab):
+    (lab.root_dir / "notebooks").mkdir(exist_ok=True)
+    shutil.copy2(NOTEBOOKS / "04-websocket.ipynb", lab.root_dir / CHAPTER)  # nunca o arquivo do repositório
+    shutil.copytree(ROOT / "images", lab.root_dir / "images", dirs_exist_ok=True)
+    open_notebook(page, lab, CHAPTER, alone=True)
+    cleanup = page.evaluate(f"() => ({_CLEANUP})(window.jupyterapp.shell.currentWidget)")
+    assert cleanup > 0, "a célula de limpeza (await registry.stop_all()) sumiu do capítulo 04"
+    assert page.evaluate(_RUN_ABOVE_CLEANUP, cleanup) is True, first_error(page)
+
+    the_tunnel_and_the_dissector(page)
+    section_13_the_browser_talks_to_the_kernel(page)
+    the_chapter_as_live_slides(page, lab)
+
+    assert page.evaluate(_RUN_CLEANUP, cleanup) is True, first_error(page)
+    # os consoles ficam sabendo: nada de "rodando…" esperando um servidor que não volta
+    console_named(page, "api").locator(".status", has_text="servidor fora do ar").wait_for(state="attached")
+    assert "nenhuma célula com erro" in first_error(page)
+
+
+def the_tunnel_and_the_dissector(page) -> None:
     tunel = diagram_titled(page, "Um handshake, depois frames: tudo numa conexão TCP")
     wait_for_count(tunel.locator("g.msg.arrow"), 10)
     dis = page.locator(".curso-dis")
@@ -56,39 +119,7 @@ def test_notebook_04_draws_the_tunnel_and_the_dissector_follows_its_controls(pag
     screenshot(page, "ch04-pagina")
 
 
-def console_named(page, name: str):
-    """O console ``%%navegador NOME`` do notebook na tela."""
-    return page.locator(".curso-console").filter(
-        has=page.locator("p.title", has_text=f"Console do navegador · {name}"))
-
-
-def wait_line(console, text: str, timeout_ms: int = 20_000) -> None:
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    try:
-        console.locator("pre.out .line", has_text=text).first.wait_for(state="attached", timeout=timeout_ms)
-    except PlaywrightTimeout:
-        shown = console.locator("pre.out").all_text_contents()
-        raise AssertionError(f"{text!r} não apareceu no console; ele mostra: {shown}") from None
-
-
-_RUN_ABOVE_CLEANUP = """async () => {
-  const app = window.jupyterapp;
-  const panel = app.shell.currentWidget;
-  await app.commands.execute("notebook:clear-all-cell-outputs");
-  const cells = panel.content.widgets;
-  panel.content.activeCellIndex = cells.findIndex(
-    (c) => c.model.sharedModel.getSource().startsWith("await registry.stop_all()"));
-  return await app.commands.execute("notebook:run-all-above");
-}"""
-
-
-def test_section_13_the_browser_talks_to_the_kernel_and_the_diagram_draws_it(page, lab):
-    """Roda tudo até antes da limpeza (a última célula desliga os servidores, e o JavaScript roda
-    quando a página desenha cada console), como um aluno lendo a seção 13 com o kernel vivo."""
-    shutil.copy2(NOTEBOOKS / "04-websocket.ipynb", lab.root_dir / "04-secao-13.ipynb")
-    open_notebook(page, lab, "04-secao-13.ipynb")
-    assert page.evaluate(_RUN_ABOVE_CLEANUP) is True
+def section_13_the_browser_talks_to_the_kernel(page) -> None:
     api = console_named(page, "api")
     wait_line(api, "close 1000  limpo: true readyState 3")
     lines = api.locator("pre.out .line").all_text_contents()
@@ -139,3 +170,29 @@ def test_section_13_the_browser_talks_to_the_kernel_and_the_diagram_draws_it(pag
     assert 'volta 1: 3 nova(s) ["bom dia","alguém aí?","cheguei"]' in polling.locator("pre.out").text_content()
     perguntas = diagram_titled(page, "Polling, long polling e SSE, do navegador")
     assert perguntas.locator("g.msg.arrow text", has_text="GET /…/mensagens").count() >= 6
+
+
+def the_chapter_as_live_slides(page, lab) -> None:
+    """O capítulo rodado, apresentado no lugar (jupyterlab-slideshow): o túnel e o dissecador vivos
+    nos seus slides, e cada figura que o capítulo cita carregada no seu."""
+    start_deck(page, 0)
+    go_to_cell(page, cell_index(lab.root_dir / CHAPTER, "Um handshake, depois frames"))
+    tunnel = page.locator(".jp-Cell.jp-mod-active .curso-seq")
+    on_screen(tunnel)
+    wait_for_count(tunnel.locator("g.msg.arrow"), 10)
+    page.screenshot(path=str(ARTIFACTS / "slides-ao-vivo-04-tunel.png"))
+
+    go_to_cell(page, cell_index(lab.root_dir / CHAPTER, "FrameDissector(message="))
+    dis = page.locator(".jp-Cell.jp-mod-active .curso-dis")
+    on_screen(dis)
+    wait_for_count(dis.locator("td.bit"), 48)  # o último estado do dissecador: PING "oi", mascarado, 6 B
+    page.screenshot(path=str(ARTIFACTS / "slides-ao-vivo-04-dissecador.png"))
+
+    nb = nbformat.read(lab.root_dir / CHAPTER, as_version=4)
+    with_figure = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and "../images/" in c.source]
+    assert with_figure, "o capítulo 04 cita suas figuras"
+    for i in with_figure:
+        go_to_cell(page, i)
+        figure_drawn(page, page.locator(".jp-Cell.jp-mod-active .jp-RenderedMarkdown img").first)
+    page.evaluate("() => window.jupyterapp.commands.execute('deck:stop')")
+    page.wait_for_selector("body[data-jp-deck-mode='presenting']", state="detached")

@@ -22,14 +22,14 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from jupyter_server import LAB_QUIET_SETTINGS, jupyter_server
-from labdriver import ARTIFACTS, NOTEBOOKS, ROOT, VIEWPORT, open_notebook, run_all_cells, wait_for_count
+from labdriver import (ARTIFACTS, ROOT, figure_drawn, go_to_cell, on_screen, open_notebook, run_all_cells,
+                       start_deck, wait_for_count)
 
 pytestmark = pytest.mark.browser
 
 PT_BR = {**LAB_QUIET_SETTINGS, "@jupyterlab/translation-extension:plugin": {"locale": "pt_BR"}}
 FIGURES = sorted((ROOT / "images").glob("[0-9][0-9]-*.svg"))
 LIVE = "notebooks/slides-ao-vivo.ipynb"
-CHAPTER_04 = "notebooks/04-websocket.ipynb"
 
 WIDGETS_CELL = '''\
 import ipywidgets as widgets
@@ -75,42 +75,7 @@ def pt_lab(tmp_path_factory, chromium):
         ])
         nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
         nbformat.write(nb, server.root_dir / LIVE)
-        shutil.copy2(NOTEBOOKS / "04-websocket.ipynb", server.root_dir / CHAPTER_04)
         yield server
-
-
-def start_deck(page, cell: int = 0) -> None:
-    page.evaluate("(i) => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = i; }", cell)
-    page.evaluate("() => window.jupyterapp.commands.execute('deck:start')")
-    page.wait_for_selector("body[data-jp-deck-mode='presenting']", state="attached")
-
-
-def go_to_cell(page, index: int) -> None:
-    """O deck acompanha a célula ativa (é o que as setas do teclado mudam)."""
-    page.evaluate("(i) => { window.jupyterapp.shell.currentWidget.content.activeCellIndex = i; }", index)
-    page.wait_for_function(
-        "(i) => window.jupyterapp.shell.currentWidget.content.activeCellIndex === i", arg=index)
-
-
-def on_screen(locator) -> dict:
-    locator.wait_for(state="visible")
-    box = locator.bounding_box()
-    assert box and box["width"] > 100 and box["height"] > 20, box
-    assert 0 <= box["y"] < VIEWPORT["height"] and box["x"] < VIEWPORT["width"], f"fora da tela: {box}"
-    return box
-
-
-def figure_drawn(page, img) -> None:
-    """A figura carregou (``naturalWidth > 0``) e aparece com tamanho na tela."""
-    img.scroll_into_view_if_needed()
-    page.wait_for_function("(el) => el.complete && el.naturalWidth > 0", arg=img.element_handle())
-    box = img.bounding_box()
-    assert box and box["width"] > 300 and box["height"] > 150, box
-
-
-def cell_index(path, text: str) -> int:
-    nb = nbformat.read(path, as_version=4)
-    return next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and text in c.source)
 
 
 def test_interface_in_portuguese_is_available(page, pt_lab):
@@ -167,34 +132,6 @@ def test_deck_presents_our_widgets_alive_with_the_kernel_running(page, pt_lab):
         figure_drawn(page, img)
         assert img.get_attribute("src").split("?")[0].endswith(f"images/{figure.name}")
     page.screenshot(path=str(ARTIFACTS / "slides-ao-vivo-figura.png"))
-    page.evaluate("() => window.jupyterapp.commands.execute('deck:stop')")
-
-
-def test_deck_presents_chapter_04_with_the_tunnel_and_the_dissector(page, pt_lab):
-    name = CHAPTER_04
-    open_notebook(page, pt_lab, name)
-    run_all_cells(page)
-    start_deck(page, 0)
-
-    go_to_cell(page, cell_index(pt_lab.root_dir / name, "Um handshake, depois frames"))
-    tunnel = page.locator(".jp-Cell.jp-mod-active .curso-seq")
-    on_screen(tunnel)
-    wait_for_count(tunnel.locator("g.msg.arrow"), 10)
-    page.screenshot(path=str(ARTIFACTS / "slides-ao-vivo-04-tunel.png"))
-
-    go_to_cell(page, cell_index(pt_lab.root_dir / name, "FrameDissector(message="))
-    dis = page.locator(".jp-Cell.jp-mod-active .curso-dis")
-    on_screen(dis)
-    wait_for_count(dis.locator("td.bit"), 48)
-    page.screenshot(path=str(ARTIFACTS / "slides-ao-vivo-04-dissecador.png"))
-
-    # as figuras que o capítulo cita (../images/04-*.svg) também aparecem nos slides
-    nb = nbformat.read(pt_lab.root_dir / name, as_version=4)
-    with_figure = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and "../images/" in c.source]
-    assert with_figure, "o capítulo 04 cita suas figuras"
-    for i in with_figure:
-        go_to_cell(page, i)
-        figure_drawn(page, page.locator(".jp-Cell.jp-mod-active .jp-RenderedMarkdown img").first)
     page.evaluate("() => window.jupyterapp.commands.execute('deck:stop')")
 
 
