@@ -16,7 +16,6 @@ from helpers.tools.slides import (
     REVEAL_DIR,
     REVEAL_FILES,
     chapter_notebooks,
-    export_all,
     export_slides,
     main,
     slides_name,
@@ -63,26 +62,16 @@ def fetched_by(page: str) -> list[str]:
     return parser.urls + css_urls
 
 
-@pytest.fixture(scope="module")
-def decks(tmp_path_factory) -> pathlib.Path:
-    """Os slides de todos os capítulos, exportados uma vez por sessão do pytest (a mesma pasta
-    serve a tests/test_slides_export.py e a tests/browser/test_slides_offline.py)."""
-    out = tmp_path_factory.getbasetemp() / "slides-de-todos-os-capitulos"
-    if not (out / "index.html").exists():
-        export_all(CHAPTERS, out)
-    return out
-
-
 @pytest.mark.parametrize("notebook", CHAPTERS, ids=[p.stem for p in CHAPTERS])
-def test_deck_fetches_only_files_that_ship_with_it(decks, notebook):
-    page = (decks / slides_name(notebook)).read_text(encoding="utf-8")
+def test_deck_fetches_only_files_that_ship_with_it(chapter_decks, notebook):
+    page = (chapter_decks / slides_name(notebook)).read_text(encoding="utf-8")
     urls = fetched_by(page)
     assert "reveal/reveal.js" in urls and "reveal/notes.js" in urls
     for url in urls:
         if url.startswith("data:"):
             continue
         assert "://" not in url and not url.startswith("//"), f"{notebook.name} busca fora: {url}"
-        assert (decks / url.split("#")[0].split("?")[0]).is_file(), f"{notebook.name}: falta {url}"
+        assert (chapter_decks / url.split("#")[0].split("?")[0]).is_file(), f"{notebook.name}: falta {url}"
     for cdn in ("unpkg.com", "cdnjs", "jsdelivr", "require.js", "googleapis"):
         assert cdn not in page, f"{notebook.name} ainda cita {cdn}"
     # o estado dos widgets não vai para a página: nada de gerenciador de widgets
@@ -90,8 +79,8 @@ def test_deck_fetches_only_files_that_ship_with_it(decks, notebook):
 
 
 @pytest.mark.parametrize("notebook", CHAPTERS, ids=[p.stem for p in CHAPTERS])
-def test_links_in_a_deck_lead_to_other_decks_and_course_files(decks, notebook):
-    page = (decks / slides_name(notebook)).read_text(encoding="utf-8")
+def test_links_in_a_deck_lead_to_other_decks_and_course_files(chapter_decks, notebook):
+    page = (chapter_decks / slides_name(notebook)).read_text(encoding="utf-8")
     assert not re.search(r'href="\d\d-[\w-]+\.ipynb', page)  # capítulo → slides do capítulo
     for href in re.findall(r'<a[^>]*\bhref="([^"#][^"]*)"', page):
         if re.match(r"^[a-z][a-z0-9+.-]*:", href):
@@ -99,12 +88,12 @@ def test_links_in_a_deck_lead_to_other_decks_and_course_files(decks, notebook):
         chapter = re.fullmatch(r"(\d\d-[\w-]+)\.slides\.html", href)
         if chapter and not (notebook.parent / f"{chapter[1]}.ipynb").is_file():
             continue  # capítulo que ainda não existe: assunto de tests/test_navegacao.py
-        target = (decks / href.split("#")[0]).resolve()
+        target = (chapter_decks / href.split("#")[0]).resolve()
         assert target.exists(), f"{notebook.name}: o link {href} não leva a nada a partir dos slides"
 
 
-def test_index_lists_every_chapter(decks):
-    index = (decks / "index.html").read_text(encoding="utf-8")
+def test_index_lists_every_chapter(chapter_decks):
+    index = (chapter_decks / "index.html").read_text(encoding="utf-8")
     for notebook in CHAPTERS:
         assert f'href="{slides_name(notebook)}"' in index
 

@@ -11,10 +11,12 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from helpers.tools.export import KERNEL_ONLY_NOTE, StaticLinksPreprocessor, export_html
-from helpers.tools.slides import chapter_notebooks, export_all
+from helpers.tools.slides import chapter_notebooks
 
 CHAPTERS = chapter_notebooks()
 HREF = re.compile(r'<a\b[^>]*\bhref="([^"]*)"')
+LOCAL_REF = re.compile(r'\b(?:href|src)="([^"]*)"')
+ROOT = pathlib.Path(__file__).resolve().parent.parent
 KERNEL_HREF = re.compile(r'href="(?:https?|wss?)://(?:127\.0\.0\.1|localhost|\[::1\]):\d+')
 
 
@@ -38,15 +40,6 @@ def html_export(tmp_path_factory) -> pathlib.Path:
     return out
 
 
-@pytest.fixture(scope="module")
-def slides_export(tmp_path_factory) -> pathlib.Path:
-    """Os slides offline de todos os capítulos, exportados uma vez para o módulo (é a parte mais
-    cara destes testes): ``build/slides`` numa pasta temporária."""
-    built = tmp_path_factory.mktemp("slides") / "build" / "slides"
-    export_all(CHAPTERS, built)
-    return built
-
-
 def test_exported_html_has_no_dead_relative_links(html_export):
     assert (html_export / "docs" / "glossario.html").is_file()
     assert dead_links(html_export) == []
@@ -62,23 +55,22 @@ def test_a_document_links_back_to_the_chapter_page(html_export):
     assert 'href="../07-escala.html"' in page
 
 
-def test_copied_slides_keep_working_links(slides_export, tmp_path):
+def test_copied_slides_keep_working_links(chapter_decks, tmp_path):
     copy = tmp_path / "pendrive" / "aula"
-    shutil.copytree(slides_export, copy)
-    # a cópia não pode depender do original nem do repositório: o original sai do lugar enquanto
-    # a cópia é conferida (e volta, para os outros testes do módulo)
-    away = slides_export.parent / "fora-do-lugar"
-    slides_export.rename(away)
-    try:
-        assert dead_links(copy) == []
-        assert (copy / "docs" / "guia-do-instrutor.html").is_file()
-    finally:
-        away.rename(slides_export)
+    shutil.copytree(chapter_decks, copy)
+    assert dead_links(copy) == []
+    assert (copy / "docs" / "guia-do-instrutor.html").is_file()
+    # a cópia não pode depender do original nem do repositório: nenhum link ou recurso aponta
+    # para um caminho absoluto do disco (a pasta original é de todos os testes e fica onde está)
+    absolute = [f"{page.relative_to(copy)} → {ref}" for page in copy.rglob("*.html")
+                for ref in LOCAL_REF.findall(page.read_text(encoding="utf-8"))
+                if ref.startswith(("/", "file:")) or str(ROOT) in ref or str(chapter_decks) in ref]
+    assert absolute == []
 
 
 @pytest.mark.parametrize("folder", ["html", "slides"])
-def test_no_static_page_links_to_a_kernel_port(folder, html_export, slides_export):
-    out = html_export if folder == "html" else slides_export
+def test_no_static_page_links_to_a_kernel_port(folder, html_export, chapter_decks):
+    out = html_export if folder == "html" else chapter_decks
     for page in out.glob("*.html"):
         text = page.read_text(encoding="utf-8")
         assert not KERNEL_HREF.search(text), f"{page.name} ainda aponta para uma porta do kernel"

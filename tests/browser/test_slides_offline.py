@@ -21,7 +21,7 @@ import pytest
 
 from labdriver import ARTIFACTS, VIEWPORT
 from pixels import ink_fraction
-from helpers.tools.slides import chapter_notebooks, export_all, slides_name
+from helpers.tools.slides import chapter_notebooks, slides_name
 
 pytestmark = pytest.mark.browser
 
@@ -58,16 +58,6 @@ def views_in(nb) -> int:
     """Quantas saídas do notebook são widgets."""
     return sum(WIDGET_VIEW in o.get("data", {}) for c in nb.cells if c.cell_type == "code"
                for o in c.get("outputs", []))
-
-
-@pytest.fixture(scope="module")
-def decks(tmp_path_factory) -> pathlib.Path:
-    """Os slides de todos os capítulos, exportados uma vez por sessão do pytest (a mesma pasta
-    serve a tests/test_slides_export.py e a tests/browser/test_slides_offline.py)."""
-    out = tmp_path_factory.getbasetemp() / "slides-de-todos-os-capitulos"
-    if not (out / "index.html").exists():
-        export_all(CHAPTERS, out)
-    return out
 
 
 _GOTO_FIRST = """(selector) => {
@@ -108,9 +98,9 @@ def shot(page, name: str) -> pathlib.Path:
 
 
 @pytest.mark.parametrize("notebook", CHAPTERS, ids=[p.stem for p in CHAPTERS])
-def test_offline_deck_shows_the_title_and_the_final_widget_without_network(page, decks, notebook):
+def test_offline_deck_shows_the_title_and_the_final_widget_without_network(page, chapter_decks, notebook):
     nb = nbformat.read(notebook, as_version=4)
-    deck = decks / slides_name(notebook)
+    deck = chapter_decks / slides_name(notebook)
     outside, failed = open_offline(page, deck)
 
     # o primeiro slide: o título do capítulo
@@ -156,11 +146,11 @@ def test_offline_deck_shows_the_title_and_the_final_widget_without_network(page,
     assert failed == [], f"arquivos locais que faltaram: {failed}"
 
 
-def test_index_lists_every_chapter_and_its_links_work_offline(page, decks):
+def test_index_lists_every_chapter_and_its_links_work_offline(page, chapter_decks):
     outside, failed = [], []
     page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(("file:", "data:"))
                else (outside.append(r.request.url), r.abort()))
-    page.goto((decks / "index.html").as_uri())
+    page.goto((chapter_decks / "index.html").as_uri())
     links = page.locator("ol.decks a")
     assert links.count() == len(CHAPTERS)
     links.nth(len(CHAPTERS) - 1).click()
