@@ -239,7 +239,9 @@ def test_several_frames_back_to_back_decode_one_after_another(frames, tail):
             decode_frames(data + tail)
 
 
-@settings(max_examples=10_000, deadline=None, suppress_health_check=list(HealthCheck))
+# 2.000 exemplos (~1,5 s): 10.000 custavam 8 s de CPU a cada testar sem achar nada a mais; os
+# testes acima já cobrem os frames bem formados, campo a campo.
+@settings(max_examples=2_000, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.binary(max_size=64), st.sampled_from([None, True, False]))
 def test_random_bytes_never_crash_or_hang_the_decoder(data, from_client):
     try:
