@@ -8,6 +8,7 @@ import matplotlib.colors as mcolors
 import pytest
 
 from helpers.widgets import plot
+from helpers.core import numbers
 from helpers.widgets.plot import Table, format_number, table_html
 
 # pares de cores da paleta que um daltônico (deuteranopia, protanopia) confunde: nenhum
@@ -30,14 +31,9 @@ def charts():
     }
 
 
-def test_numbers_use_decimal_comma_and_stay_short():
-    assert format_number(0) == "0"
-    assert format_number(1.5) == "1,5"
-    assert format_number(2.0) == "2"
-    assert format_number(12.4) == "12"
-    assert format_number(3400) == "3 400"
-    assert format_number(0.0234) == "0,023"
-    assert format_number(0.0012) == "0,0012" and format_number(6.2e-07) == "0" and format_number(-4e-5) == "0"
+def test_charts_write_numbers_like_the_text_around_them():
+    assert format_number is numbers.short  # uma casa só para números em português
+    assert plot._tick(3400) == "3.400" and plot._tick(1.75) == "1,75"
 
 
 def test_axis_ticks_are_exact_and_use_a_decimal_comma():

@@ -44,6 +44,7 @@ from dataclasses import asdict, dataclass, field
 
 from ..core import stats
 from ..core.clock import ManualClock
+from ..core.numbers import decimal
 
 __all__ = ["CLOSE_REASONS", "CounterCost", "ManualClock", "Painel", "PanelState", "ScriptedRoom", "RoomStats", "chart_svg", "close_reason", "counter_cost", "diagram_messages", "diagram_svg", "panel_html", "panel_json",
            "panel_state", "percentile", "summary"]
@@ -255,11 +256,10 @@ def panel_state(snapshot: Mapping, now: float | None = None, window: float = 10.
 
 
 def _n(value: float | None, unit: str = "") -> str:
-    """Número curto com vírgula decimal (``12,5``); ``–`` quando não há medida."""
+    """Número curto (``12,5``, ``1.200``); ``–`` quando não há medida."""
     if value is None:
         return "–"
-    text = f"{value:.0f}" if value >= 100 or value == int(value) else f"{value:.1f}"
-    return text.replace(".", ",") + unit
+    return decimal(value, 0 if value >= 100 or value == int(value) else 1) + unit
 
 
 def summary(state: PanelState) -> str:

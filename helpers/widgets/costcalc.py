@@ -22,6 +22,8 @@ from html import escape
 
 import ipywidgets as widgets
 
+from ..core.numbers import decimal
+
 __all__ = [
     "PRESETS",
     "CostCalculator",
@@ -78,10 +80,7 @@ def worst_delay(interval: float) -> float:
     return interval
 
 
-def format_number(value: float, decimals: int = 0) -> str:
-    """Número no jeito brasileiro: ponto nos milhares, vírgula nos decimais (1.234,5)."""
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "_").replace(".", ",").replace("_", ".")
+format_number = decimal  # ponto nos milhares, vírgula nos decimais (1.234,5)
 
 
 def format_bytes(value: float) -> str:

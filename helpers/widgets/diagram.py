@@ -23,6 +23,7 @@ from collections.abc import Callable
 
 import traitlets
 
+from ..core.numbers import decimal
 from ..traffic.events import C2S, Event, hexdump, visible_text
 
 from .svg import Svg, SvgWidget
@@ -47,7 +48,7 @@ def _lane_x(i: int, n: int) -> float:
 
 def held_label(seconds: float) -> str:
     """O rótulo de uma requisição segurada: ``segurada 0,8 s``."""
-    return f"segurada {seconds:.1f} s".replace(".", ",")
+    return f"segurada {decimal(seconds, 1)} s"
 
 
 def _holds(svg: Svg, lanes: list[str], shown: list, xs: dict, hidden: int) -> None:

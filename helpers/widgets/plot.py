@@ -13,7 +13,8 @@ O que o estilo garante:
 * **cores para todos**: a paleta de Okabe e Ito (a mesma de ``helpers.widgets.svg``), legível por quem
   não distingue vermelho de verde; e cada série tem também o seu marcador, traço ou hachura, e
   um nome na legenda: a cor nunca é a única pista;
-* **números em português**: vírgula decimal nos eixos (``format_number``);
+* **números em português**: vírgula decimal e ponto nos milhares, nos eixos e nos rótulos
+  (``helpers.core.numbers``, o mesmo jeito do texto e da calculadora de custo);
 * **saídas estáveis no nbval**: o notebook guarda a figura como PNG, que o nbval não compara, e
   o texto ``Gráfico: <título>``, que não muda com os números medidos (e vira o texto
   alternativo da imagem na exportação). Para quem salvar em SVG, ``svg.hashsalt`` fixa os ids e
@@ -38,6 +39,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
+from ..core.numbers import decimal, short
 from .svg import PALETTE, SvgWidget
 
 __all__ = [
@@ -86,27 +88,13 @@ STYLE = {
 }
 
 
-def format_number(value: float) -> str:
-    """Número curto com vírgula decimal: ``1,5``, ``12``, ``3 400``, ``0,02``. Abaixo de um
-    milésimo, ``0`` (nada de ``6,2e-07`` no meio de uma frase para o aluno)."""
-    magnitude = abs(value)
-    if magnitude < 0.001:
-        return "0"
-    if magnitude >= 1000:
-        text = f"{value:,.0f}".replace(",", " ")
-    elif magnitude >= 10:
-        text = f"{value:.0f}"
-    elif magnitude >= 1:
-        text = f"{value:.1f}".rstrip("0").rstrip(".")
-    else:
-        text = f"{value:.2g}"
-    return text.replace(".", ",")
+format_number = short  # o nome que os capítulos usam (``numero = plot.format_number``)
 
 
 def _tick(value: float, _pos=None) -> str:
-    """Rótulo de uma marca de eixo: o valor exato, curto, com vírgula (``0,25``, ``1,75``, ``3 400``)."""
+    """Rótulo de uma marca de eixo: o valor exato, curto, com vírgula (``0,25``, ``1,75``, ``3.400``)."""
     if abs(value) >= 1000 and value == int(value):
-        return f"{value:,.0f}".replace(",", " ")
+        return decimal(value)
     return f"{value:.6g}".replace(".", ",")
 
 

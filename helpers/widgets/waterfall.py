@@ -16,6 +16,7 @@ from collections.abc import Iterable
 
 import traitlets
 
+from ..core.numbers import decimal
 from .svg import PALETTE, Svg, SvgWidget
 
 __all__ = ["Waterfall", "format_duration", "render_svg", "steps_from_marks"]
@@ -30,14 +31,12 @@ ROW = 30
 def format_duration(seconds: float) -> str:
     """Duração legível, com vírgula decimal: ``850 µs``, ``1,2 ms``, ``35 ms``, ``1,50 s``."""
     if seconds >= 1:
-        text = f"{seconds:.2f} s"
-    elif seconds >= 0.01:
-        text = f"{seconds * 1e3:.0f} ms"
-    elif seconds >= 0.001:
-        text = f"{seconds * 1e3:.1f} ms"
-    else:
-        text = f"{seconds * 1e6:.0f} µs"
-    return text.replace(".", ",")
+        return f"{decimal(seconds, 2)} s"
+    if seconds >= 0.01:
+        return f"{decimal(seconds * 1e3)} ms"
+    if seconds >= 0.001:
+        return f"{decimal(seconds * 1e3, 1)} ms"
+    return f"{decimal(seconds * 1e6)} µs"
 
 
 def _tick_step(total: float) -> float:
