@@ -63,8 +63,8 @@ def test_report_has_goal_result_verdict_and_the_reason_for_each_miss(tmp_path):
 
 
 def test_a_busy_machine_is_named_in_the_report(tmp_path):
-    info = {"núcleos": 2, "carga média (1 min) no início": "7.5"}
-    assert "carga média 7.5" in bench.write_report(tmp_path / "b.md", info, [])
+    info = {"núcleos": 2, "carga média (1 min) no início": "7,5"}
+    assert "carga média 7,5" in bench.write_report(tmp_path / "b.md", info, [])
 
 
 async def test_adding_a_figure_is_one_function_and_one_line(monkeypatch):

@@ -153,5 +153,5 @@ def test_summary_prints_one_line_per_technique_with_the_table_numbers():
     from helpers.scale.techniques import Result, summary
 
     text = summary({"SSE": Result("SSE", 100, 100, 0.004, 0.009, 10, 7900, 0.05)})
-    assert text == ("SSE: 100 entregues, p50 4 ms, p95 9 ms, 0.10 req/msg, 79 B/msg, "
-                    "CPU do servidor 0.50 ms/msg")
+    assert text == ("SSE: 100 entregues, p50 4 ms, p95 9 ms, 0,10 req/msg, 79 B/msg, "
+                    "CPU do servidor 0,50 ms/msg")

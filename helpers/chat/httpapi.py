@@ -42,6 +42,8 @@ from collections.abc import Mapping
 
 from aiohttp import web
 
+from ..core.numbers import exact
+
 __all__ = [
     "MAX_AUTHOR",
     "MAX_BODY",
@@ -201,7 +203,7 @@ def parse_wait(query: Mapping[str, str]) -> float | None:
         wait = math.nan
     if not 0 <= wait <= MAX_WAIT:  # também recusa nan e inf
         raise bad_input(
-            f"espera deve ser um número de segundos entre 0 e {MAX_WAIT:g}, mas veio {_shown(raw)}."
+            f"espera deve ser um número de segundos entre 0 e {exact(MAX_WAIT)}, mas veio {_shown(raw)}."
         )
     return wait
 

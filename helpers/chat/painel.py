@@ -44,7 +44,7 @@ from dataclasses import asdict, dataclass, field
 
 from ..core import stats
 from ..core.clock import ManualClock
-from ..core.numbers import decimal
+from ..core.numbers import decimal, exact
 
 __all__ = ["CLOSE_REASONS", "CounterCost", "ManualClock", "Painel", "PanelState", "ScriptedRoom", "RoomStats", "chart_svg", "close_reason", "counter_cost", "diagram_messages", "diagram_svg", "panel_html", "panel_json",
            "panel_state", "percentile", "summary"]
@@ -366,7 +366,7 @@ class ScriptedRoom:
         deadline = time.monotonic() + self.timeout  # só a guarda contra travar
         while not condition():
             if time.monotonic() > deadline:
-                raise TimeoutError(f"a sala de roteiro não viu {what} em {self.timeout:g} s")
+                raise TimeoutError(f"a sala de roteiro não viu {what} em {exact(self.timeout)} s")
             await asyncio.sleep(0.002)
 
     @staticmethod

@@ -12,6 +12,7 @@ from html import escape
 
 import traitlets
 
+from ..core.numbers import exact
 from ..widgets.plot import table_html
 from ..widgets.svg import SvgWidget
 from .painel import CLOSE_REASONS, PanelState, _n, chart_svg, diagram_svg, panel_state, summary
@@ -32,7 +33,7 @@ def panel_html(state: PanelState) -> str:
                       [[c["nick"], c["buffer"], _n(None if c["rtt"] is None else c["rtt"] * 1000)]
                        for c in state.slowest])
     reasons = ", ".join(f"{CLOSE_REASONS.get(k, k)}: {v}" for k, v in sorted(state.closed.items())) or "nenhum"
-    return (f'<div class="curso-painel"><p><b>Painel da turma</b> (janela de {state.window:g} s)</p>'
+    return (f'<div class="curso-painel"><p><b>Painel da turma</b> (janela de {exact(state.window)} s)</p>'
             f"{numbers}<p>{escape(summary(state))}</p>"
             f'<div style="display:flex;gap:12px;flex-wrap:wrap"><div>{chart_svg(state)}{slow}'
             f"<p>Fechamentos por motivo: {escape(reasons)}</p></div>"

@@ -53,6 +53,7 @@ from websockets.protocol import OPEN
 from ..core.cli import ArgumentParser, RawHelpFormatter
 from ..core.deflate import DEFLATE_SETTINGS, keep_client_context_behind_proxy, server_extensions
 from ..core.lifecycle import LOOPBACK, WebSocketServer
+from ..core.numbers import exact
 from .guards import Limits, TokenBucket, host_allowed
 from .painel import RoomStats, close_reason, panel_json, panel_state
 from .protocol import (
@@ -353,8 +354,8 @@ class ChatServer:
             bucket = self.buckets[ws] = TokenBucket(self.limits.rate, self.limits.burst, self.clock)
         if not bucket.take(self.limits.history_cost if req.action == "history" else 1):
             self.counters["limitados"] += 1
-            raise TooFast(f"Devagar: no máximo {self.limits.rate:g} mensagens por segundo (com "
-                             f"rajadas de até {self.limits.burst:g}). Esta não foi aceita; espere "
+            raise TooFast(f"Devagar: no máximo {exact(self.limits.rate)} mensagens por segundo (com "
+                             f"rajadas de até {exact(self.limits.burst)}). Esta não foi aceita; espere "
                              "um pouco e mande de novo.", req.action)
 
     def check_token(self, ws: ServerConnection, req: Request) -> str | None:
@@ -591,7 +592,7 @@ def build_parser() -> ArgumentParser:
                              "https://hub.exemplo.edu); pode repetir")
     parser.add_argument("--taxa", type=float, default=Limits.rate, metavar="N",
                         help="mensagens por segundo aceitas de cada conexão (padrão: %(default)g, com "
-                             f"rajadas de até {Limits.burst:g}); 0 desliga o limite")
+                             f"rajadas de até {exact(Limits.burst)}); 0 desliga o limite")
     return parser
 
 

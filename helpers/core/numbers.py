@@ -2,18 +2,24 @@
 
 A casa única disso no curso: gráficos e tabelas (``helpers.widgets.plot``), a calculadora de
 custo, o painel da turma, a cascata, o diagrama e os relatórios do ataque escrevem números com
-estas duas funções, então ``3.400`` num gráfico é ``3.400`` no texto ao lado. Funções puras.
+estas funções, então ``3.400`` num gráfico é ``3.400`` no texto ao lado. Funções puras.
 """
 
 from __future__ import annotations
 
-__all__ = ["decimal", "short"]
+__all__ = ["decimal", "exact", "short"]
 
 
 def decimal(value: float, decimals: int = 0) -> str:
     """Com ``decimals`` casas fixas: ``14.400.000``, ``166,7``, ``1.234,50``."""
     text = f"{value:,.{decimals}f}"
     return text.replace(",", "_").replace(".", ",").replace("_", ".")
+
+
+def exact(value: float) -> str:
+    """O valor como foi dado, sem zeros à direita: ``0,5``, ``30``, ``1,25`` (limites, janelas,
+    esperas que o aluno ou o instrutor escolheram)."""
+    return f"{value:g}".replace(".", ",")
 
 
 def short(value: float) -> str:

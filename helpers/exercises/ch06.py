@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import random
 
+from ..core.numbers import exact
 from .grader import Hint, exercise, require_callable
 
 __all__ = ["MESSAGES_0603", "backoff_exercise", "origin_exercise", "schema_exercise"]
@@ -34,7 +35,7 @@ def backoff_exercise(answer) -> None:
                 raise Hint(f"Suas esperas na tentativa {attempt} são todas iguais. Imagine 100 "
                            "clientes derrubados no mesmo instante: quando cada um volta? Reveja "
                            "a tempestade de reconexões na seção 5.")
-            raise Hint(f"A tentativa {attempt} sempre espera {waits[0]:g} s. Escreva, para as "
+            raise Hint(f"A tentativa {attempt} sempre espera {exact(waits[0])} s. Escreva, para as "
                        "tentativas 0, 1, 2 e 3, o maior tempo que o enunciado permite, e compare "
                        "com os seus.")
         if max(waits) > ceiling + 1e-9:

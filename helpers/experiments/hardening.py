@@ -42,6 +42,7 @@ from dataclasses import dataclass, field, replace
 from http import HTTPStatus
 from typing import Any
 
+from ..core.numbers import exact
 from ..chat.guards import TokenBucket  # o mesmo balde de fichas do chat da sala de aula
 
 __all__ = [
@@ -104,9 +105,9 @@ class Policy:
         if self.max_size is not None:
             out.append(f"mensagem de no máximo {self.max_size} bytes")
         if self.open_timeout is not None:
-            out.append(f"handshake em até {self.open_timeout:g} s".replace(".", ","))
+            out.append(f"handshake em até {exact(self.open_timeout)} s")
         if self.rate is not None:
-            out.append(f"até {self.rate:g} mensagens/s por conexão (rajada de {self.burst})")
+            out.append(f"até {exact(self.rate)} mensagens/s por conexão (rajada de {self.burst})")
         if self.max_per_address is not None:
             out.append(f"até {self.max_per_address} conexões por endereço")
         if self.schema is not None:
@@ -435,7 +436,7 @@ async def attack_slow_handshake(port: int, path: str = "/", wait: float = 0.5) -
         try:
             data = await asyncio.wait_for(reader.read(), wait)
         except asyncio.TimeoutError:  # (antes de OSError: no Python 3.11 é subclasse dela)
-            return Outcome(True, f"conexão ainda presa depois de {wait:g} s".replace(".", ","))
+            return Outcome(True, f"conexão ainda presa depois de {exact(wait)} s")
         except (ConnectionError, OSError):
             data = b""
         return Outcome(False, "o servidor desistiu do handshake e fechou"

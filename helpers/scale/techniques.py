@@ -43,6 +43,7 @@ from aiohttp import web
 from .broker import orphan_watch
 from ..chat.httpapi import ROOM, ChatRoom, create_app, parse_since
 from ..core.lifecycle import Registry, SubprocessServer
+from ..core.numbers import decimal
 from ..core.stats import percentile
 from ..traffic.httpdecode import RawDecoder
 from ..traffic.tap import Tap
@@ -375,9 +376,9 @@ def summary(results: dict[str, Result]) -> str:
     """Os números da tabela de ``run_all`` em texto, uma linha por técnica (para quem lê o
     notebook sem o widget)."""
     return "\n".join(
-        f"{r.technique}: {r.delivered} entregues, p50 {r.p50 * 1e3:.0f} ms, p95 {r.p95 * 1e3:.0f} ms, "
-        f"{r.requests_per_message:.2f} req/msg, {r.bytes_per_message:.0f} B/msg, "
-        f"CPU do servidor {r.cpu_per_message_ms:.2f} ms/msg" for r in results.values())
+        f"{r.technique}: {r.delivered} entregues, p50 {decimal(r.p50 * 1e3)} ms, p95 {decimal(r.p95 * 1e3)} ms, "
+        f"{decimal(r.requests_per_message, 2)} req/msg, {decimal(r.bytes_per_message)} B/msg, "
+        f"CPU do servidor {decimal(r.cpu_per_message_ms, 2)} ms/msg" for r in results.values())
 
 
 async def run_all(server: TechniqueServer, *, progress: Callable[[int, str], None] | None = None,

@@ -43,6 +43,7 @@ import psutil
 
 from ..core.cli import ArgumentParser
 from ..core.lifecycle import Registry, TcpServer, WebSocketServer
+from ..core.numbers import decimal, exact
 from ..scale.broker import BrokerServer, RedisUnavailable
 from ..scale.techniques import TechniqueServer, run_calm_room
 from ..traffic.httpdecode import RawDecoder
@@ -69,11 +70,11 @@ def machine() -> dict:
         "sistema": f"{platform.system()} {platform.release()}",
         "cpu": cpu,
         "núcleos": psutil.cpu_count(logical=True),
-        "memória": f"{psutil.virtual_memory().total / 2**30:.1f} GiB",
+        "memória": f"{decimal(psutil.virtual_memory().total / 2**30, 1)} GiB",
         "python": platform.python_version(),
         # outros programas rodando ao mesmo tempo pioram as medidas: fica registrado
-        "carga média (1 min) no início": f"{psutil.getloadavg()[0]:.1f}",
-        "referência de CPU (um laço Python fixo, melhor de 5)": f"{cpu_reference() * 1e3:.0f} ms",
+        "carga média (1 min) no início": f"{decimal(psutil.getloadavg()[0], 1)}",
+        "referência de CPU (um laço Python fixo, melhor de 5)": f"{decimal(cpu_reference() * 1e3)} ms",
     }
 
 
@@ -127,7 +128,7 @@ def measure_notebooks(names: list[pathlib.Path] | None = None, runs: int = 2) ->
         out[path.name] = min(times) if times else None
         all_runs[path.name] = times
         if times:
-            print(f"  {path.name}: " + " / ".join(f"{t:.1f} s" for t in times), flush=True)
+            print(f"  {path.name}: " + " / ".join(f"{decimal(t, 1)} s" for t in times), flush=True)
     return out
 
 
@@ -258,7 +259,7 @@ class Row:
 
 
 def _ms(seconds: float) -> str:
-    return "não chegou" if seconds == math.inf else f"{seconds * 1e3:.1f} ms"
+    return "não chegou" if seconds == math.inf else f"{decimal(seconds * 1e3, 1)} ms"
 
 
 def rows_notebooks(args) -> list[Row]:
@@ -270,17 +271,17 @@ def rows_notebooks(args) -> list[Row]:
     broken = [n for n, v in notebooks.items() if v is None]
     note = f" (sem {', '.join(broken)}: falhou)" if broken else ""
     slowest = max((n for n in notebooks if notebooks[n] is not None), key=notebooks.get, default="?")
-    rows = [Row(f"curso inteiro (Restart & Run All, soma){note}", f"{total:.1f} s", "≤ 60 s", total <= 60,
-                f"o mais lento é `{slowest}` ({notebooks.get(slowest) or 0:.1f} s); veja as linhas de cada notebook.")]
+    rows = [Row(f"curso inteiro (Restart & Run All, soma){note}", f"{decimal(total, 1)} s", "≤ 60 s", total <= 60,
+                f"o mais lento é `{slowest}` ({decimal(notebooks.get(slowest) or 0, 1)} s); veja as linhas de cada notebook.")]
     for name, seconds in notebooks.items():
         if seconds is None:
             rows.append(Row(f"`{name}`", f"falhou ({failures.get(name, '?')})", "≤ 8 s", False,
                             f"`{name}` falhou: {failures.get(name, '?')}."))
         else:
             others = sorted(all_runs.get(name, []))[1:]
-            shown = f"{seconds:.1f} s" + (f" (outras: {', '.join(f'{t:.1f}' for t in others)} s)" if others else "")
+            shown = f"{decimal(seconds, 1)} s" + (f" (outras: {', '.join(f'{decimal(t, 1)}' for t in others)} s)" if others else "")
             rows.append(Row(f"`{name}`", shown, "≤ 8 s", seconds <= 8,
-                            f"`{name}` levou {seconds:.1f} s (os notebooks com medidas gastam o tempo "
+                            f"`{name}` levou {decimal(seconds, 1)} s (os notebooks com medidas gastam o tempo "
                             "em cargas limitadas e subprocessos subindo)."))
     return rows
 
@@ -321,12 +322,12 @@ def _rows_lab() -> list[Row]:
             print(f"  {t.notebook}: ✘ falhou ({t.error})", flush=True)
             rows.append(Row(name, "falhou", "≤ 12 s", False, f"no JupyterLab: {t.error}"))
             continue
-        print(f"  {t.notebook}: {t.seconds:.1f} s", flush=True)
+        print(f"  {t.notebook}: {decimal(t.seconds, 1)} s", flush=True)
         kernel = min(all_runs.get(t.notebook) or [0]) or None  # o melhor do nbclient, se rodou
-        why = (f"{t.seconds:.1f} s no JupyterLab" + (f" contra {kernel:.1f} s do mesmo notebook sem navegador "
+        why = (f"{decimal(t.seconds, 1)} s no JupyterLab" + (f" contra {decimal(kernel, 1)} s do mesmo notebook sem navegador "
                "(nbclient): a diferença é o navegador recebendo e desenhando as saídas e os widgets, "
                "na mesma CPU que o kernel." if kernel else "."))
-        rows.append(Row(name, f"{t.seconds:.1f} s", "≤ 12 s", t.seconds <= 12, why))
+        rows.append(Row(name, f"{decimal(t.seconds, 1)} s", "≤ 12 s", t.seconds <= 12, why))
     return rows
 
 
@@ -343,36 +344,36 @@ async def rows_echo_and_tap(args) -> list[Row]:
         tap.clear()
     finally:
         await reg.stop_all()
-    print(f"  eco: TCP {tcp_rtt * 1e6:.0f} µs, WebSocket {ws_rtt * 1e6:.0f} µs, "
-          f"TCP pelo tap {tap_rtt * 1e6:.0f} µs", flush=True)
+    print(f"  eco: TCP {decimal(tcp_rtt * 1e6)} µs, WebSocket {decimal(ws_rtt * 1e6)} µs, "
+          f"TCP pelo tap {decimal(tap_rtt * 1e6)} µs", flush=True)
     ratio, extra = ws_rtt / tcp_rtt, tap_rtt - tcp_rtt
     return [
         Row("RTT eco WebSocket / RTT eco TCP cru",
-            f"{ws_rtt * 1e6:.0f} µs / {tcp_rtt * 1e6:.0f} µs = {ratio:.1f}×", "≤ 3×", ratio <= 3,
+            f"{decimal(ws_rtt * 1e6)} µs / {decimal(tcp_rtt * 1e6)} µs = {decimal(ratio, 1)}×", "≤ 3×", ratio <= 3,
             "O eco TCP é quase só a chamada ao sistema; o WebSocket acrescenta máscara, "
             "enquadramento e uma volta a mais no laço de eventos, em Python puro."),
-        Row("latência acrescentada pelo tap por mensagem", f"{extra * 1e3:.3f} ms", "≤ 1 ms", extra <= 1e-3,
+        Row("latência acrescentada pelo tap por mensagem", f"{decimal(extra * 1e3, 3)} ms", "≤ 1 ms", extra <= 1e-3,
             "O tap é um relé em Python: duas passagens pelo laço de eventos por mensagem."),
     ]
 
 
 def _cpu_story(d: loadgen.Delivery) -> str:
     """CPU e fila do escalonador por mensagem, dos dois lados, com os números da rodada."""
-    text = (f"CPU por mensagem: servidor {d.server_user * 1e3:.1f} ms em Python + "
-            f"{d.server_sys * 1e3:.1f} ms no kernel; clientes {d.clients_user * 1e3:.1f} ms em Python + "
-            f"{d.clients_sys * 1e3:.1f} ms no kernel")
+    text = (f"CPU por mensagem: servidor {decimal(d.server_user * 1e3, 1)} ms em Python + "
+            f"{decimal(d.server_sys * 1e3, 1)} ms no kernel; clientes {decimal(d.clients_user * 1e3, 1)} ms em Python + "
+            f"{decimal(d.clients_sys * 1e3, 1)} ms no kernel")
     if d.server_wait is not None and d.clients_wait is not None:
         text += (f"; esperando a vez na CPU (fila do escalonador, /proc/PID/schedstat): servidor "
-                 f"{d.server_wait * 1e3:.1f} ms, clientes {d.clients_wait * 1e3:.1f} ms por mensagem "
-                 f"(carga média {psutil.getloadavg()[0]:.1f} em {psutil.cpu_count()} núcleos ao fim)")
+                 f"{decimal(d.server_wait * 1e3, 1)} ms, clientes {decimal(d.clients_wait * 1e3, 1)} ms por mensagem "
+                 f"(carga média {decimal(psutil.getloadavg()[0], 1)} em {psutil.cpu_count()} núcleos ao fim)")
     return text + "."
 
 
 def _where_time_goes(d: loadgen.Delivery) -> str:
     """O porquê de um broadcast lento, com os números da própria rodada."""
     write = "" if d.server_write is None else (
-        f"o servidor leva {d.server_write * 1e3:.1f} ms (mediana, medida dentro dele) para escrever "
-        f"nos {d.clients} sockets, ≈ {d.server_write / d.clients * 1e6:.0f} µs por conexão; ")
+        f"o servidor leva {decimal(d.server_write * 1e3, 1)} ms (mediana, medida dentro dele) para escrever "
+        f"nos {d.clients} sockets, ≈ {decimal(d.server_write / d.clients * 1e6)} µs por conexão; ")
     return (f"{d.label}: {write}{_cpu_story(d)} Em 2 núcleos, servidor e clientes disputam a "
             "mesma CPU (e com os outros programas da máquina): o último cliente só lê depois que o "
             "servidor escreveu para todos e o processo dele ganhou a vez.")
@@ -391,13 +392,13 @@ async def rows_broadcast(args) -> list[Row]:
         except RedisUnavailable as exc:
             rows.append(Row("broadcast, 2 servidores + Redis", "não medido", "", None, str(exc)))
             continue
-        write = "" if d.server_write is None else f"; escrita no servidor {d.server_write * 1e3:.1f} ms"
+        write = "" if d.server_write is None else f"; escrita no servidor {decimal(d.server_write * 1e3, 1)} ms"
         print(f"  broadcast ({d.label}) para {d.clients}: p50 {_ms(d.p50)}, p99 {_ms(d.p99)}, "
               f"máximo {_ms(d.max)}{write}; {d.delivered}/{d.expected} entregas", flush=True)
         rows.append(Row(
             f"broadcast para {d.clients} clientes ({d.label}): p50 / p99 / máximo; escrita no servidor",
             f"{_ms(d.p50)} / **{_ms(d.p99)}** / {_ms(d.max)}; "
-            + ("—" if d.server_write is None else f"{d.server_write * 1e3:.1f} ms"),
+            + ("—" if d.server_write is None else f"{decimal(d.server_write * 1e3, 1)} ms"),
             "p99 ≤ 50 ms", d.p99 <= 0.05, _where_time_goes(d)))
     return rows
 
@@ -410,8 +411,8 @@ def _cores(d: loadgen.Delivery, window: float) -> float:
 async def rows_classroom(args) -> list[Row]:
     if not args.sala:
         return []
-    print(f"Sala de aula (uma mensagem por aluno a cada {args.sala_periodo:g} s, janela de "
-          f"{args.sala_janela:g} s):", flush=True)
+    print(f"Sala de aula (uma mensagem por aluno a cada {exact(args.sala_periodo)} s, janela de "
+          f"{exact(args.sala_janela)} s):", flush=True)
     steps = await loadgen.measure_classroom(
         tuple(args.sala), period=args.sala_periodo, window=args.sala_janela,
         per_process=args.por_processo, separate=args.sala_separar,
@@ -421,15 +422,15 @@ async def rows_classroom(args) -> list[Row]:
         d = step.delivery
         rows.append(Row(
             f"sala de aula, {step.students} alunos: entrega p50 / p99; RSS do servidor por aluno",
-            f"{_ms(d.p50)} / **{_ms(d.p99)}**; {step.rss_per_student / 1024:.1f} KiB",
+            f"{_ms(d.p50)} / **{_ms(d.p99)}**; {decimal(step.rss_per_student / 1024, 1)} KiB",
             "p99 ≤ 100 ms", d.p99 <= 0.1,
-            f"{step.students} alunos, {d.messages} mensagens em {step.window:g} s "
-            f"({d.messages / step.window:.1f}/s, cada uma para {step.students}): "
+            f"{step.students} alunos, {d.messages} mensagens em {exact(step.window)} s "
+            f"({decimal(d.messages / step.window, 1)}/s, cada uma para {step.students}): "
             f"{d.delivered}/{d.expected} entregas; o servidor (um processo"
             f"{', num núcleo só dele' if args.sala_separar else ''}) ficou "
-            f"{(d.server_user + d.server_sys) * d.messages / step.window * 100:.0f} % do tempo na CPU, "
-            f"≈ {(d.server_user + d.server_sys) / step.students * 1e6:.1f} µs por entrega; servidor e "
-            f"clientes juntos pediram {_cores(d, step.window):.2f} núcleo(s) de {psutil.cpu_count()}. "
+            f"{decimal((d.server_user + d.server_sys) * d.messages / step.window * 100)} % do tempo na CPU, "
+            f"≈ {decimal((d.server_user + d.server_sys) / step.students * 1e6, 1)} µs por entrega; servidor e "
+            f"clientes juntos pediram {decimal(_cores(d, step.window), 2)} núcleo(s) de {psutil.cpu_count()}. "
             + _cpu_story(d)))
     held = [s.students for s in steps if s.delivery.p99 <= 0.1]
     best = max(held, default=0)
@@ -449,23 +450,23 @@ async def rows_memory(args) -> list[Row]:
     silent, spoke = await _idle_memory("deflate", n), await _idle_memory("deflate", n, spoke=True)
     proxied_silent = await _idle_memory("deflate", n, proxied=True)
     proxied = await _idle_memory("deflate", n, spoke=True, proxied=True)
-    print(f"  memória por conexão ociosa: {plain / kib:.1f} KiB sem compressão; com a do curso "
-          f"{silent / kib:.1f} KiB (calada), {spoke / kib:.1f} KiB (depois de uma mensagem), "
-          f"{proxied_silent / kib:.1f} / {proxied / kib:.1f} KiB (pelo proxy)", flush=True)
+    print(f"  memória por conexão ociosa: {decimal(plain / kib, 1)} KiB sem compressão; com a do curso "
+          f"{decimal(silent / kib, 1)} KiB (calada), {decimal(spoke / kib, 1)} KiB (depois de uma mensagem), "
+          f"{decimal(proxied_silent / kib, 1)} / {decimal(proxied / kib, 1)} KiB (pelo proxy)", flush=True)
     return [
         Row("memória do servidor por conexão ociosa (sem compressão): parada / depois de uma mensagem de cada lado",
-            f"{plain / kib:.1f} KiB / {plain_spoke / kib:.1f} KiB", "≤ 20 KiB", plain_spoke <= 20 * kib,
+            f"{decimal(plain / kib, 1)} KiB / {decimal(plain_spoke / kib, 1)} KiB", "≤ 20 KiB", plain_spoke <= 20 * kib,
             "As filas de leitura e escrita do websockets e do asyncio, em cada conexão."),
         Row("memória do servidor por conexão ociosa (permessage-deflate do curso), de quem nunca mandou nada",
-            f"{silent / kib:.1f} KiB", "≤ 20 KiB", silent <= 20 * kib,
+            f"{decimal(silent / kib, 1)} KiB", "≤ 20 KiB", silent <= 20 * kib,
             "Sobrou estado do zlib numa conexão calada: sem client_no_context_takeover o descompressor "
             "nasce no handshake (≈ 7 KiB de estrutura); confira DEFLATE_SETTINGS em helpers/core/deflate.py."),
         Row("memória do servidor por conexão ociosa (permessage-deflate do curso), depois de uma mensagem de cada lado",
-            f"{spoke / kib:.1f} KiB", "≤ 20 KiB", spoke <= 20 * kib,
+            f"{decimal(spoke / kib, 1)} KiB", "≤ 20 KiB", spoke <= 20 * kib,
             "Sobrou estado do zlib entre mensagens: sem client_no_context_takeover o descompressor "
             "(janela de 4 KiB + ≈ 7 KiB) fica guardado; confira DEFLATE_SETTINGS em helpers/core/deflate.py."),
         Row("memória do servidor por conexão ociosa (permessage-deflate do curso), pelo jupyter-server-proxy: "
-            "calada / depois de uma mensagem de cada lado", f"{proxied_silent / kib:.1f} KiB / {proxied / kib:.1f} KiB",
+            "calada / depois de uma mensagem de cada lado", f"{decimal(proxied_silent / kib, 1)} KiB / {decimal(proxied / kib, 1)} KiB",
             "≤ 20 KiB", max(proxied_silent, proxied) <= 20 * kib,
             "O cliente WebSocket do tornado (o do jupyter-server-proxy, no JupyterHub e no Binder) ignora "
             "client_no_context_takeover: `tornado.httputil._parse_header` descarta os parâmetros sem valor, e "
@@ -488,10 +489,10 @@ async def rows_calm_room(args) -> list[Row]:
         room = await run_calm_room(techniques, minutes=10, registry=reg)
     finally:
         await reg.stop_all()
-    print(f"  sala calma (10 min simulados): WebSocket {room.websocket_per_message:.0f} B, "
-          f"polling {room.polling_per_message:.0f} B por mensagem ({room.ratio:.0f}×)", flush=True)
+    print(f"  sala calma (10 min simulados): WebSocket {decimal(room.websocket_per_message)} B, "
+          f"polling {decimal(room.polling_per_message)} B por mensagem ({decimal(room.ratio)}×)", flush=True)
     return [Row("sala calma (1 msg/min, polling a cada 2 s): bytes por mensagem entregue, polling / WebSocket",
-                f"{room.polling_per_message:.0f} B / {room.websocket_per_message:.0f} B = {room.ratio:.0f}×",
+                f"{decimal(room.polling_per_message)} B / {decimal(room.websocket_per_message)} B = {decimal(room.ratio)}×",
                 "≥ 50×", room.ratio >= 50,
                 f"{room.polls} perguntas do polling, {room.empty_polls} vazias, para {room.messages} "
                 "mensagens: cada pergunta vazia custa um pedido e uma resposta HTTP inteiros.")]
@@ -518,14 +519,14 @@ async def rows_soak(args) -> list[Row]:
         Row("soak: entrega aos comportados sob carga (enchentes, lentos, quedas, ataque), p50 / p99",
             f"{_ms(r.p('sob carga', 50))} / {_ms(r.p('sob carga', 99))}"),
         Row("soak: RSS do servidor ocioso / turma / pico / depois dos maus",
-            f"{r.rss_idle / mib:.0f} / {r.rss_class / mib:.0f} / {r.rss_peak / mib:.0f} / "
-            f"{r.rss_after / mib:.0f} MiB", "pico ≤ ocioso + 64 MiB", r.rss_peak <= r.rss_idle + 64 * mib,
+            f"{decimal(r.rss_idle / mib)} / {decimal(r.rss_class / mib)} / {decimal(r.rss_peak / mib)} / "
+            f"{decimal(r.rss_after / mib)} MiB", "pico ≤ ocioso + 64 MiB", r.rss_peak <= r.rss_idle + 64 * mib,
             "Cada conexão que não lê segura até 1 MiB na fila de saída antes de ser fechada."),
         Row(f"soak: mensagens guardadas das {len(floods)} enchentes (limite 5/s, rajada 20)",
-            f"{stored} em {seconds:.0f} s", f"≤ {len(floods)} × (20 + 5 × ({seconds:.0f} + 1) s)",
+            f"{stored} em {decimal(seconds)} s", f"≤ {len(floods)} × (20 + 5 × ({decimal(seconds)} + 1) s)",
             stored <= len(floods) * (20 + 5 * (seconds + 1)), "O balde de fichas deixou passar demais."),
         Row("soak: duração / CPU do servidor / CPU dos clientes",
-            f"{r.seconds:.0f} s / {r.cpu.get('servidor', 0):.1f} s / {r.cpu.get('clientes', 0):.1f} s",
+            f"{decimal(r.seconds)} s / {decimal(r.cpu.get('servidor', 0), 1)} s / {decimal(r.cpu.get('clientes', 0), 1)} s",
             "≤ 60 s", r.seconds <= 60, "Servidor e clientes disputam os mesmos núcleos."),
     ]
 
@@ -536,11 +537,11 @@ def rows_painel(args, messages: int = 200_000) -> list[Row]:
     from ..chat.painel import counter_cost
 
     cost = counter_cost(messages)
-    print(f"  contadores do painel: {cost.counters_ns / 1000:.2f} µs por mensagem "
-          f"(codificar o JSON: {cost.encode_ns / 1000:.2f} µs)", flush=True)
+    print(f"  contadores do painel: {decimal(cost.counters_ns / 1000, 2)} µs por mensagem "
+          f"(codificar o JSON: {decimal(cost.encode_ns / 1000, 2)} µs)", flush=True)
     return [Row(f"contadores do painel da turma, por mensagem (três chamadas a `RoomStats`, melhor de 3 "
                 f"com {cost.messages} mensagens) / codificar o JSON da mesma mensagem",
-                f"{cost.counters_ns / 1000:.2f} µs / {cost.encode_ns / 1000:.2f} µs", "≤ codificar o JSON",
+                f"{decimal(cost.counters_ns / 1000, 2)} µs / {decimal(cost.encode_ns / 1000, 2)} µs", "≤ codificar o JSON",
                 cost.counters_ns <= cost.encode_ns,
                 "os contadores leem o relógio duas vezes e somam em baldes por segundo; a máquina "
                 "estava carregada se os dois números subiram juntos.")]
@@ -571,21 +572,21 @@ async def rows_compression(args) -> list[Row]:
     ours, default = c.measure(*c.DEFAULT), c.measure(*c.WEBSOCKETS_DEFAULT)
 
     def cell(r) -> str:
-        return (f"janela {r.window_bits}, memLevel {r.mem_level}: +{r.kib_per_connection:.1f} KiB, "
-                f"mensagens ×{r.ratio:.2f}, histórico ×{r.history_ratio:.2f}")
+        return (f"janela {r.window_bits}, memLevel {r.mem_level}: +{decimal(r.kib_per_connection, 1)} KiB, "
+                f"mensagens ×{decimal(r.ratio, 2)}, histórico ×{decimal(r.history_ratio, 2)}")
 
     why = ("O zlib guarda, por conexão, janela e tabelas do compressor e a janela do descompressor, "
            f"mais ≈ 13 KiB de estruturas fixas; a menor combinação com context takeover: {cell(lowest)}.")
     return [
         Row(f"permessage-deflate, padrão do websockets ({cell(default)})",
-            f"≈ {base + default.kib_per_connection:.0f} KiB/conexão", "≤ 20 KiB",
+            f"≈ {decimal(base + default.kib_per_connection)} KiB/conexão", "≤ 20 KiB",
             base + default.kib_per_connection <= 20, why),
         Row("permessage-deflate com context takeover que cabe em 20 KiB/conexão",
             cell(fit) if fit else "nenhuma", "≤ 20 KiB", fit is not None, why),
         Row(f"permessage-deflate do curso, sem context takeover nos dois lados ({cell(ours)})",
-            f"≈ {base + ours.kib_per_connection:.0f} KiB/conexão", "≤ 20 KiB",
+            f"≈ {decimal(base + ours.kib_per_connection)} KiB/conexão", "≤ 20 KiB",
             base + ours.kib_per_connection <= 20,
-            f"Sobrou estado do zlib entre mensagens (+{ours.kib_per_connection:.1f} KiB): confira "
+            f"Sobrou estado do zlib entre mensagens (+{decimal(ours.kib_per_connection, 1)} KiB): confira "
             "DEFLATE_SETTINGS em helpers/core/deflate.py."),
     ]
 
@@ -614,15 +615,15 @@ def rows_suite(args) -> list[Row]:
     counts = re.findall(r"(\d+) (" + "|".join(words) + r")\b", tail[0])
     summary = ", ".join(f"{n} {words[w]}" for n, w in counts) or tail[0][-200:]
     cores = psutil.cpu_count()
-    print(f"  {wall / 60:.1f} min, {cpu:.0f} s de CPU: {summary}", flush=True)
+    print(f"  {decimal(wall / 60, 1)} min, {decimal(cpu)} s de CPU: {summary}", flush=True)
     ok = done.returncode == 0
-    why = (f"A suíte ocupa a CPU: {cpu:.0f} s de CPU em {wall:.0f} s, {cpu / wall:.2f} de {cores} "
+    why = (f"A suíte ocupa a CPU: {decimal(cpu)} s de CPU em {decimal(wall)} s, {decimal(cpu / wall, 2)} de {cores} "
            "núcleos (o que os processos do pytest esperaram, com os filhos deles: Jupyter, kernels, "
            "Chromium). Numa máquina virtual, o mesmo trabalho custa mais ou menos CPU conforme o que "
            "roda nas vizinhas (veja a referência de CPU na tabela da máquina)."
            if ok else f"A suíte falhou (código {done.returncode}): {done.stdout[-1500:]}")
     return [Row("`python3 curso.py testar` (a suíte inteira: unidade, nbval estrito, navegador)",
-                f"{int(wall // 60)} min {wall % 60:02.0f} s; {cpu:.0f} s de CPU; {summary}",
+                f"{int(wall // 60)} min {wall % 60:02.0f} s; {decimal(cpu)} s de CPU; {summary}",
                 "≤ 6 min, verde", ok and wall <= 360, why)]
 
 
@@ -648,7 +649,7 @@ async def collect(args) -> list[Row]:
         start = time.perf_counter()
         produced = topic(args)
         rows += await produced if asyncio.iscoroutine(produced) else produced
-        print(f"  ({topic.__name__}: {time.perf_counter() - start:.1f} s)", flush=True)
+        print(f"  ({topic.__name__}: {decimal(time.perf_counter() - start, 1)} s)", flush=True)
     return rows
 
 
@@ -752,7 +753,7 @@ def write_report(path: pathlib.Path, info: dict, rows: list[Row], command: str =
     if misses or load > 1.0:
         lines += ["## Onde a meta não foi atingida, e por quê", ""]
         if load > 1.0:
-            lines.append(f"* A máquina já estava ocupada quando a medida começou (carga média {load:.1f} "
+            lines.append(f"* A máquina já estava ocupada quando a medida começou (carga média {decimal(load, 1)} "
                          f"para {info.get('núcleos', '?')} núcleos): todos os tempos ficam piores do que "
                          "numa máquina parada.")
         lines += [f"* **{r.measure}**: {r.why}" for r in misses]
@@ -837,8 +838,8 @@ def main(argv: list[str] | None = None) -> int:
     print("Máquina:", ", ".join(f"{k}: {v}" for k, v in info.items()), flush=True)
     started = time.perf_counter()
     rows = asyncio.run(collect(args))
-    info["carga média (1 min) no fim"] = f"{psutil.getloadavg()[0]:.1f}"
-    info["duração do benchmark"] = f"{time.perf_counter() - started:.0f} s"
+    info["carga média (1 min) no fim"] = f"{decimal(psutil.getloadavg()[0], 1)}"
+    info["duração do benchmark"] = f"{decimal(time.perf_counter() - started)} s"
     command = " ".join(["python3 curso.py benchmark", *argv])
     print(write_report(pathlib.Path(args.saida), info, rows, command))
     print(f"\n✔ gravado em {args.saida}")

@@ -15,6 +15,7 @@ import time
 import nbformat
 
 from ..core.cli import ArgumentParser
+from ..core.numbers import decimal
 from .export import execute_with_final_widget_state
 
 __all__ = ["execute_notebook"]
@@ -37,7 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     for name in args.notebooks:
         start = time.perf_counter()
         execute_notebook(name)
-        print(f"✔ {name} executado em {time.perf_counter() - start:.1f} s")
+        print(f"✔ {name} executado em {decimal(time.perf_counter() - start, 1)} s")
     return 0
 
 

@@ -32,6 +32,8 @@ import urllib.request
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from ..core.numbers import decimal
+
 __all__ = ["CHROMIUM", "CHROMIUM_ARGS", "JupyterServer", "LAB_QUIET_SETTINGS", "LabTiming", "first_error", "free_port",
            "jupyter_server", "measure_lab", "open_notebook", "run_all_cells"]
 
@@ -201,7 +203,7 @@ def _wait_ready(server: JupyterServer, timeout: float) -> None:
             last = repr(exc)
         time.sleep(0.2)
     raise TimeoutError(
-        f"o jupyter não respondeu em {server.url('api/status')} dentro de {timeout:.0f} s ({last}).\n"
+        f"o jupyter não respondeu em {server.url('api/status')} dentro de {decimal(timeout)} s ({last}).\n"
         f"--- log ---\n{server.log()[-4000:]}"
     )
 

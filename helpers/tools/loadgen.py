@@ -57,6 +57,7 @@ import zlib
 from dataclasses import dataclass, field
 
 from ..core.lifecycle import SubprocessServer
+from ..core.numbers import decimal
 from ..protocols.handshake import accept_key, upgrade_request
 from ..protocols.wsframes import Frame, IncompleteFrame, Opcode, decode_header, encode_frame, new_mask
 
@@ -835,8 +836,8 @@ async def measure_classroom(sizes: tuple[int, ...] = (100, 300, 1000, 2000), *, 
                 step = ClassroomStep(n, delivery, (rss_joined - base_rss) / n, server.memory_info().rss,
                                      period, window)
                 steps.append(step)
-                report(f"  {n} alunos: p50 {delivery.p50 * 1e3:.1f} ms, p99 {delivery.p99 * 1e3:.1f} ms, "
-                       f"{got}/{delivery.expected} entregas, {step.rss_per_student / 1024:.1f} KiB por aluno")
+                report(f"  {n} alunos: p50 {decimal(delivery.p50 * 1e3, 1)} ms, p99 {decimal(delivery.p99 * 1e3, 1)} ms, "
+                       f"{got}/{delivery.expected} entregas, {decimal(step.rss_per_student / 1024, 1)} KiB por aluno")
                 if not delivery.p99 <= goal_p99:
                     break
         finally:

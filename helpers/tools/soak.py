@@ -62,6 +62,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake
 from ..chat.guards import Limits
 from ..chat.protocol import MAX_SIZE, encode, history_request, join_request, send_request
 from ..chat.store import ChatStore
+from ..core.numbers import decimal
 from ..core.stats import percentile
 
 __all__ = ["Delivery", "Plan", "SoakResult", "check_delivery", "expected_rounds", "percentile", "run"]
@@ -532,22 +533,22 @@ class SoakResult:
         lines = [
             f"soak: {self.plan.good} comportados, {self.plan.flaky} instáveis, {self.plan.slow} lentos, "
             f"{self.plan.flooders} enchentes, {int(self.plan.attacker)} atacante, "
-            f"{self.plan.workers} processos clientes, {self.seconds:.1f} s",
-            *(f"  entrega aos comportados, {ph}: p50 {self.p(ph, 50) * 1e3:.0f} ms, "
-              f"p99 {self.p(ph, 99) * 1e3:.0f} ms ({len(v)} entregas)" for ph, v in self.latency.items()),
-            f"  RSS do servidor: ocioso {self.rss_idle / mib:.0f} MiB, turma {self.rss_class / mib:.0f} MiB, "
-            f"pico {self.rss_peak / mib:.0f} MiB, depois dos maus {self.rss_after / mib:.0f} MiB",
+            f"{self.plan.workers} processos clientes, {decimal(self.seconds, 1)} s",
+            *(f"  entrega aos comportados, {ph}: p50 {decimal(self.p(ph, 50) * 1e3)} ms, "
+              f"p99 {decimal(self.p(ph, 99) * 1e3)} ms ({len(v)} entregas)" for ph, v in self.latency.items()),
+            f"  RSS do servidor: ocioso {decimal(self.rss_idle / mib)} MiB, turma {decimal(self.rss_class / mib)} MiB, "
+            f"pico {decimal(self.rss_peak / mib)} MiB, depois dos maus {decimal(self.rss_after / mib)} MiB",
             f"  lentos derrubados pelo servidor: {self.slow_ended} de {self.plan.slow}",
             "  enchentes: " + ", ".join(f"{f['nick']} mandou {f['sent']}, guardadas "
-                                        f"{self.stored.get(f['nick'], 0)} em {f['seconds']:.1f} s"
+                                        f"{self.stored.get(f['nick'], 0)} em {decimal(f['seconds'], 1)} s"
                                         for f in self.bad.get("enchentes", [])),
             f"  instáveis: {sum(s['drops'] for s in self.students)} quedas, "
             f"{sum(s['sessions'] for s in self.students) - len(self.students)} voltas com since",
             f"  atacante: {sum(len(a['eventos']) for a in self.attack)} eventos, tipos "
             f"{sorted({e['type'] for a in self.attack for e in a['eventos']})}",
             f"  aluno novo no fim: {'respondido' if self.newcomer else 'SEM RESPOSTA'}",
-            "  CPU (s): " + ", ".join(f"{k} {v:.1f}" for k, v in self.cpu.items()),
-            "  etapas (s): " + ", ".join(f"{k} {v:.1f}" for k, v in self.phases.items()),
+            "  CPU (s): " + ", ".join(f"{k} {decimal(v, 1)}" for k, v in self.cpu.items()),
+            "  etapas (s): " + ", ".join(f"{k} {decimal(v, 1)}" for k, v in self.phases.items()),
         ]
         return "\n".join(lines)
 
