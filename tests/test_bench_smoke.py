@@ -32,4 +32,5 @@ def test_benchmark_runs_end_to_end_at_tiny_sizes(tmp_path):
                 "latência acrescentada pelo tap", "soak (20 + 4 instáveis", "soak: RSS do servidor"):
         assert row in report, row
     assert "| máquina | |" in report and "carga média (1 min) no fim" in report
+    assert "referência de CPU" in report and "referência de memória" in report
     assert "Traceback" not in done.stderr, done.stderr[-3000:]

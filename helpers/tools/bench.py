@@ -75,6 +75,7 @@ def machine() -> dict:
         # outros programas rodando ao mesmo tempo pioram as medidas: fica registrado
         "carga média (1 min) no início": f"{decimal(psutil.getloadavg()[0], 1)}",
         "referência de CPU (um laço Python fixo, melhor de 5)": f"{decimal(cpu_reference() * 1e3)} ms",
+        "referência de memória (2 milhões de strings num dict, melhor de 3)": f"{decimal(memory_reference() * 1e3)} ms",
     }
 
 
@@ -87,6 +88,19 @@ def cpu_reference() -> float:
         start = time.perf_counter()
         sum(i * i for i in range(1_000_000))
         best = min(best, time.perf_counter() - start)
+    return best
+
+
+def memory_reference() -> float:
+    """Segundos para encher um dict com 2 milhões de strings (melhor de 3): memória e alocação,
+    muito além do cache. Complementa ``cpu_reference``: um laço que cabe no cache não sente uma
+    vizinha disputando a memória, e a suíte (navegador, kernels, Lab) vive de alocar."""
+    best = math.inf
+    for _ in range(3):
+        start = time.perf_counter()
+        table = {i: str(i) for i in range(2_000_000)}
+        best = min(best, time.perf_counter() - start)
+        del table
     return best
 
 
@@ -620,7 +634,7 @@ def rows_suite(args) -> list[Row]:
     why = (f"A suíte ocupa a CPU: {decimal(cpu)} s de CPU em {decimal(wall)} s, {decimal(cpu / wall, 2)} de {cores} "
            "núcleos (o que os processos do pytest esperaram, com os filhos deles: Jupyter, kernels, "
            "Chromium). Numa máquina virtual, o mesmo trabalho custa mais ou menos CPU conforme o que "
-           "roda nas vizinhas (veja a referência de CPU na tabela da máquina)."
+           "roda nas vizinhas (veja as referências de CPU e de memória na tabela da máquina)."
            if ok else f"A suíte falhou (código {done.returncode}): {done.stdout[-1500:]}")
     return [Row("`python3 curso.py testar` (a suíte inteira: unidade, nbval estrito, navegador)",
                 f"{int(wall // 60)} min {wall % 60:02.0f} s; {decimal(cpu)} s de CPU; {summary}",
@@ -724,8 +738,9 @@ METHODS = """\
 * **Tap**: a mesma medida de eco TCP, através do tap e direto; a diferença das medianas.
 * **Suíte de testes**: `python3 curso.py testar`, o comando do README, por último (com
   `--sem-testar`, não roda); o tempo de relógio e a CPU dos processos filhos (`getrusage`) do
-  começo ao fim. A referência de CPU da tabela da máquina (um laço Python fixo) mostra quanto a
-  máquina estava rápida naquele dia.
+  começo ao fim. As referências da tabela da máquina (um laço Python fixo, que cabe no cache, e
+  um dict de 2 milhões de strings, que não cabe) mostram quanto a máquina estava rápida naquele
+  dia.
 """
 
 
