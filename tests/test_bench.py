@@ -200,3 +200,30 @@ def test_the_suite_row_runs_the_readme_command_and_reports_time_cpu_and_summary(
     assert "10 passaram, 1 pulados" in row.result and row.ok is True
     [row] = bench.rows_suite(types.SimpleNamespace(testar=True))
     assert row.ok is False and "A suíte falhou (código 1)" in row.why
+
+
+def test_the_suite_cpu_is_split_by_kind_of_process():
+    assert bench.kind_of("/usr/lib/chromium/chromium --type=renderer") == "Chromium"
+    assert bench.kind_of(".venv/bin/python -m ipykernel_launcher -f k.json") == "kernels"
+    assert bench.kind_of(".venv/bin/python -m jupyterlab --no-browser") == "Jupyter"
+    assert bench.kind_of("python -u -c import sys;exec(eval(sys.stdin.readline()))") == "pytest"
+    assert bench.kind_of("python -m helpers.chat --port 0") == "outros"
+    kinds = {(1, 0.0): "Chromium", (2, 0.0): "kernels", (3, 5.0): "Chromium"}
+    # o 1 já existia (conta só o que gastou depois), o 3 nasceu durante a suíte (conta tudo)
+    assert bench.cpu_by_kind({(1, 0.0): 10.0, (2, 0.0): 1.0}, {(1, 0.0): 14.0, (2, 0.0): 3.0, (3, 5.0): 2.5},
+                             kinds) == {"Chromium": 6.5, "kernels": 2.0}
+
+
+def test_the_sampler_sees_a_process_nobody_waits_for_while_it_runs():
+    import subprocess
+    import sys
+
+    burn = ("import sys, time\nsum(i * i for i in range(3_000_000))\n"
+            "print(time.process_time(), flush=True)\nsys.stdin.read()\n")
+    with bench.CpuSampler(every=3600) as sampler:  # só a primeira e a última amostra
+        child = subprocess.Popen([sys.executable, "-c", burn], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                 text=True)
+        spent = float(child.stdout.readline())  # o laço terminou; o processo segue vivo até o fim do with
+    child.communicate("")
+    # /proc conta em tiques de 10 ms; process_time, no relógio fino: folga de alguns tiques
+    assert sampler.totals().get("outros", 0) >= spent - 0.05 > 0
