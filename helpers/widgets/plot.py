@@ -39,7 +39,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from ..core.numbers import decimal, short
+from ..core.numbers import decimal, exact, short
 from .svg import PALETTE, SvgWidget
 
 __all__ = [
@@ -93,9 +93,7 @@ format_number = short  # o nome que os capítulos usam (``numero = plot.format_n
 
 def _tick(value: float, _pos=None) -> str:
     """Rótulo de uma marca de eixo: o valor exato, curto, com vírgula (``0,25``, ``1,75``, ``3.400``)."""
-    if abs(value) >= 1000 and value == int(value):
-        return decimal(value)
-    return f"{value:.6g}".replace(".", ",")
+    return decimal(value) if abs(value) >= 1000 and value == int(value) else exact(value)
 
 
 _COMMA = FuncFormatter(_tick)

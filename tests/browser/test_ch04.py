@@ -55,7 +55,7 @@ def wait_line(console, text: str, timeout_ms: int = 20_000) -> None:
 
 # A célula de limpeza (a última) desliga os servidores; o JavaScript de cada console roda quando a
 # página o desenha, então tudo acima dela roda primeiro, com o kernel e os servidores vivos.
-_CLEANUP = """(panel) => panel.content.widgets.findIndex(
+_CLEANUP = """() => window.jupyterapp.shell.currentWidget.content.widgets.findIndex(
   (c) => c.model.sharedModel.getSource().startsWith("await registry.stop_all()"))"""
 
 _RUN_ABOVE_CLEANUP = """async (cleanup) => {
@@ -77,7 +77,7 @@ def test_chapter_04_read_top_to_bottom_in_jupyterlab(page, lab):
     shutil.copy2(NOTEBOOKS / "04-websocket.ipynb", lab.root_dir / CHAPTER)  # nunca o arquivo do repositório
     shutil.copytree(ROOT / "images", lab.root_dir / "images", dirs_exist_ok=True)
     open_notebook(page, lab, CHAPTER, alone=True)
-    cleanup = page.evaluate(f"() => ({_CLEANUP})(window.jupyterapp.shell.currentWidget)")
+    cleanup = page.evaluate(_CLEANUP)
     assert cleanup > 0, "a célula de limpeza (await registry.stop_all()) sumiu do capítulo 04"
     assert page.evaluate(_RUN_ABOVE_CLEANUP, cleanup) is True, first_error(page)
 
